@@ -1,0 +1,67 @@
+"""Pieces every config shares: the base ConfigDict and ``key=value,...`` argument parsing."""
+
+from ml_collections import config_dict
+
+
+def parse_args(arg: str | None, defaults: dict[str, str]) -> dict[str, str]:
+    """Parse ``"dataset=mnist,variant=iwae"`` over ``defaults``; unknown keys are an error."""
+    out = dict(defaults)
+    for item in filter(None, (arg or "").split(",")):
+        key, sep, value = item.partition("=")
+        if not sep or key not in defaults:
+            raise ValueError(
+                f"bad config argument {item!r}; expected key=value with key in: "
+                f"{', '.join(defaults)}"
+            )
+        out[key] = value
+    return out
+
+
+def check_arg(name: str, value: str, valid) -> None:
+    """One-line error for a config argument outside its valid values."""
+    if value not in valid:
+        raise ValueError(f"unknown {name} {value!r} in config argument; valid: {', '.join(valid)}")
+
+
+def base_config() -> config_dict.ConfigDict:
+    """Fields of the spine (data, optim, train, eval); families add model and loss."""
+    c = config_dict.ConfigDict()
+    c.method = ""
+    c.seed = 0
+    c.multihost = False
+
+    c.data = config_dict.ConfigDict()
+    c.data.name = "digits"
+    c.data.variant = "binary"  # binary | gray
+    c.data.pixel_range = "unit"  # unit [0, 1] | symmetric [-1, 1]
+    c.data.data_dir = ""  # empty: $TFDS_DATA_DIR or ~/tensorflow_datasets
+    c.data.download = False
+
+    c.optim = config_dict.ConfigDict()
+    c.optim.name = "adam"
+    c.optim.learning_rate = 1e-3
+    c.optim.b1 = 0.9
+    c.optim.b2 = 0.999
+    c.optim.weight_decay = 0.0
+    c.optim.schedule = "cosine"
+    c.optim.warmup_steps = 100
+    c.optim.decay_steps = 0  # 0: decay over train.steps
+    c.optim.final_lr_fraction = 0.05
+    c.optim.grad_clip = 0.0
+
+    c.train = config_dict.ConfigDict()
+    c.train.steps = 10_000
+    c.train.batch_size = 128
+    c.train.log_every = 100
+    c.train.eval_every = 2_000
+    c.train.ckpt_every = 2_000
+    c.train.keep_checkpoints = 3
+    c.train.ema_decay = 0.999
+    c.train.progress = True
+
+    c.eval = config_dict.ConfigDict()
+    c.eval.batch_size = 256
+    c.eval.num_samples = 64
+    c.eval.nll_samples = 1000
+    c.eval.nll_chunk = 100
+    return c

@@ -1,0 +1,140 @@
+"""Datasets by name: embedded TFDS builders and standard TFDS datasets read through
+``tfds.data_source`` (array_record, no TensorFlow needed at read time)."""
+
+import dataclasses
+import os
+
+import numpy as np
+import tensorflow_datasets as tfds
+
+from genjax.data.embedded.digits import GenjaxDigits
+
+
+@dataclasses.dataclass(frozen=True)
+class DatasetSpec:
+    """What the pipeline needs to know about a dataset.
+
+    Attributes:
+      tfds_name: the TFDS builder name.
+      image_shape: (H, W, C) of the raw images.
+      levels: largest raw pixel value (16 for digits, 255 for 8-bit images, 1 if binary).
+      num_classes: number of labels, 0 if the dataset has none.
+      splits: our split name -> TFDS split name.
+      builder: an embedded builder class, prepared locally on first use.
+      crop_resize: ((crop_h, crop_w), size) center crop then resize, or None.
+    """
+
+    tfds_name: str
+    image_shape: tuple[int, int, int]
+    levels: int
+    num_classes: int
+    splits: dict[str, str] = dataclasses.field(
+        default_factory=lambda: {"train": "train", "test": "test"}
+    )
+    builder: type | None = None
+    crop_resize: tuple[tuple[int, int], int] | None = None
+
+    @property
+    def output_shape(self) -> tuple[int, int, int]:
+        if self.crop_resize is None:
+            return self.image_shape
+        size = self.crop_resize[1]
+        return (size, size, self.image_shape[-1])
+
+
+DATASETS: dict[str, DatasetSpec] = {
+    "digits": DatasetSpec("genjax_digits", (8, 8, 1), 16, 10, builder=GenjaxDigits),
+    "mnist": DatasetSpec("mnist", (28, 28, 1), 255, 10),
+    "fashion_mnist": DatasetSpec("fashion_mnist", (28, 28, 1), 255, 10),
+    "binarized_mnist": DatasetSpec(
+        "binarized_mnist", (28, 28, 1), 1, 0, splits={"train": "train", "test": "test"}
+    ),
+    "cifar10": DatasetSpec("cifar10", (32, 32, 3), 255, 10),
+    "celeb_a": DatasetSpec(
+        "celeb_a", (218, 178, 3), 255, 0, crop_resize=((140, 140), 64)
+    ),
+}
+
+
+class DatasetNotPreparedError(FileNotFoundError):
+    """A TFDS dataset is absent from ``data_dir`` and downloading was not asked for."""
+
+
+def get_spec(name: str) -> DatasetSpec:
+    """The spec of dataset ``name``, or a one-line error listing the valid names."""
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; valid datasets: {', '.join(sorted(DATASETS))}")
+    return DATASETS[name]
+
+
+def default_data_dir() -> str:
+    """``$TFDS_DATA_DIR`` if set, else ``~/tensorflow_datasets`` (TFDS's own default)."""
+    return os.environ.get("TFDS_DATA_DIR", os.path.expanduser("~/tensorflow_datasets"))
+
+
+def open_source(name: str, split: str, data_dir: str | None = None, download: bool = False):
+    """A random-access source of ``{"image": uint8 [H, W, C], "label"?: int}`` records.
+
+    Embedded datasets are prepared locally the first time (seconds, no network). TFDS datasets
+    are opened with ``download=False`` unless ``download`` is True.
+
+    Args:
+      name: a key of ``DATASETS``.
+      split: "train" or "test".
+      data_dir: TFDS data directory; None means ``default_data_dir()``.
+      download: let TFDS download and prepare a missing dataset (needs internet).
+
+    Returns:
+      An object with ``__len__``, ``__getitem__`` and ``__getitems__``.
+    """
+    spec = get_spec(name)
+    if split not in spec.splits:
+        raise ValueError(f"unknown split {split!r} for {name}; valid: {', '.join(spec.splits)}")
+    data_dir = data_dir or default_data_dir()
+    if spec.builder is not None:
+        builder = spec.builder(data_dir=data_dir, file_format="array_record")
+        if not builder.is_prepared():
+            builder.download_and_prepare()
+        return builder.as_data_source(split=spec.splits[split])
+    try:
+        return tfds.data_source(
+            spec.tfds_name,
+            split=spec.splits[split],
+            data_dir=data_dir,
+            download=download,
+            builder_kwargs={"file_format": "array_record"},
+        )
+    except (KeyError, AssertionError, NotImplementedError, FileNotFoundError) as err:
+        raise DatasetNotPreparedError(
+            f"dataset {name!r} is not prepared in {data_dir} (array_record format); prepare it "
+            f"once on a machine with internet: `python -m experiments.prepare --dataset={name} "
+            f"--data_dir={data_dir}`, or set --config.data.download=True"
+        ) from err
+
+
+def read_all(source, spec: DatasetSpec, chunk: int = 1024) -> dict[str, np.ndarray]:
+    """Read a whole split into memory as ``{"image": uint8 [N, H, W, C], "label"?: int32 [N]}``.
+
+    Args:
+      source: a random-access source from ``open_source``.
+      spec: its dataset spec (for cropping and labels).
+      chunk: records fetched per ``__getitems__`` call.
+
+    Returns:
+      Dict of stacked numpy arrays.
+    """
+    from genjax.data.transforms import center_crop_resize
+
+    images, labels = [], []
+    for start in range(0, len(source), chunk):
+        records = source.__getitems__(list(range(start, min(start + chunk, len(source)))))
+        batch = np.stack([np.asarray(r["image"]) for r in records])
+        if spec.crop_resize is not None:
+            batch = center_crop_resize(batch, *spec.crop_resize)
+        images.append(batch.astype(np.uint8))
+        if spec.num_classes:
+            labels.append(np.asarray([r["label"] for r in records], np.int32))
+    out = {"image": np.concatenate(images)}
+    if spec.num_classes:
+        out["label"] = np.concatenate(labels)
+    return out

@@ -1,0 +1,26 @@
+"""Pure losses: functions of arrays only (jax, numpy, optax). Import any one alone."""
+
+from genjax.losses.autoencoder import l1_penalty, sparse_autoencoder_loss
+from genjax.losses.likelihoods import (
+    bernoulli_log_likelihood,
+    gaussian_log_density_logvar,
+    gaussian_log_likelihood,
+    kl_diag_gaussians,
+    standard_normal_log_density,
+)
+from genjax.losses.vae import beta_elbo, elbo, elbo_loss, iwae_bound, iwae_loss
+
+__all__ = [
+    "bernoulli_log_likelihood",
+    "beta_elbo",
+    "elbo",
+    "elbo_loss",
+    "gaussian_log_density_logvar",
+    "gaussian_log_likelihood",
+    "iwae_bound",
+    "iwae_loss",
+    "kl_diag_gaussians",
+    "l1_penalty",
+    "sparse_autoencoder_loss",
+    "standard_normal_log_density",
+]

@@ -1,0 +1,84 @@
+"""Variational bounds: ELBO, beta-ELBO and the importance-weighted (IWAE) bound.
+
+Each ``*_bound`` works per example; each ``*_loss`` returns ``(scalar_to_minimise, metrics)``.
+"""
+
+import math
+
+import jax
+import jax.numpy as jnp
+
+
+def elbo(log_likelihood: jax.Array, kl: jax.Array) -> jax.Array:
+    """Evidence lower bound per example: E_q[log p(x|z)] - KL(q(z|x) || p(z)).
+
+    Args:
+      log_likelihood: single-sample estimate of E_q[log p(x|z)], shape [B].
+      kl: KL(q(z|x) || p(z)) in closed form, shape [B].
+
+    Returns:
+      The ELBO in nats, shape [B].
+    """
+    return log_likelihood - kl
+
+
+def beta_elbo(log_likelihood: jax.Array, kl: jax.Array, beta: float) -> jax.Array:
+    """beta-VAE objective per example (Higgins et al. 2017): log p(x|z) - beta * KL.
+
+    Args:
+      log_likelihood: shape [B].
+      kl: shape [B].
+      beta: KL weight; 1 gives the ELBO.
+
+    Returns:
+      The beta-weighted objective, shape [B]; a bound on log p(x) only for beta >= 1.
+    """
+    return log_likelihood - beta * kl
+
+
+def elbo_loss(
+    log_likelihood: jax.Array, kl: jax.Array, beta: float = 1.0
+) -> tuple[jax.Array, dict[str, jax.Array]]:
+    """Mean negative beta-ELBO over the batch, with the true ELBO in the metrics.
+
+    Args:
+      log_likelihood: shape [B].
+      kl: shape [B].
+      beta: KL weight.
+
+    Returns:
+      (loss, {"elbo", "log_likelihood", "kl"}) where elbo is the beta=1 bound.
+    """
+    loss = -jnp.mean(beta_elbo(log_likelihood, kl, beta))
+    metrics = {
+        "elbo": jnp.mean(elbo(log_likelihood, kl)),
+        "log_likelihood": jnp.mean(log_likelihood),
+        "kl": jnp.mean(kl),
+    }
+    return loss, metrics
+
+
+def iwae_bound(log_weights: jax.Array) -> jax.Array:
+    """Importance-weighted bound (Burda et al. 2016) per example.
+
+    Args:
+      log_weights: log p(x, z_k) - log q(z_k | x), shape [K, B].
+
+    Returns:
+      log (1/K) sum_k exp(log_weights[k]), shape [B]; K=1 gives the ELBO.
+    """
+    k = log_weights.shape[0]
+    return jax.nn.logsumexp(log_weights, axis=0) - math.log(k)
+
+
+def iwae_loss(log_weights: jax.Array) -> tuple[jax.Array, dict[str, jax.Array]]:
+    """Mean negative IWAE bound.
+
+    Args:
+      log_weights: shape [K, B].
+
+    Returns:
+      (loss, {"iwae_bound", "elbo"}) with the single-sample ELBO averaged over the K draws.
+    """
+    bound = iwae_bound(log_weights)
+    return -jnp.mean(bound), {"iwae_bound": jnp.mean(bound), "elbo": jnp.mean(log_weights)}

@@ -1,0 +1,66 @@
+"""What a family gives the spine: pure functions built from its config."""
+
+import dataclasses
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import jax
+import numpy as np
+
+Params = Any
+Batch = dict[str, jax.Array]
+
+
+@dataclasses.dataclass(frozen=True)
+class DataInfo:
+    """What a method needs to know of its data.
+
+    Attributes:
+      image_shape: (H, W, C) per example.
+      num_classes: number of labels (0: unlabelled).
+      binary: images are {0, 1}.
+      pixel_range: "unit" [0, 1] or "symmetric" [-1, 1] for non-binary data.
+    """
+
+    image_shape: tuple[int, int, int]
+    num_classes: int
+    binary: bool
+    pixel_range: str = "unit"
+
+
+@dataclasses.dataclass(frozen=True)
+class Method:
+    """A family's pure functions. ``images`` of reports are [rows, cols, H, W, C] in [0, 1].
+
+    Attributes:
+      init: (key, example_batch) -> params.
+      loss: (params, batch, key) -> (scalar loss, metrics); differentiated by the spine.
+      eval_metrics: (params, batch, key) -> per-example metrics, each shape [B].
+      sample: (params, key, num) -> images [num, H, W, C] in [0, 1], or None.
+      report: (params, batches, key) -> (scalars, images), the heavy end-of-training
+        evaluation (e.g. importance-sampled NLL, traversals); batches yields (batch, mask).
+    """
+
+    name: str
+    init: Callable[[jax.Array, Batch], Params]
+    loss: Callable[[Params, Batch, jax.Array], tuple[jax.Array, dict[str, jax.Array]]]
+    eval_metrics: Callable[[Params, Batch, jax.Array], dict[str, jax.Array]]
+    sample: Callable[[Params, jax.Array, int], jax.Array] | None = None
+    report: (
+        Callable[
+            [Params, Iterable[tuple[Batch, np.ndarray]], jax.Array],
+            tuple[dict[str, float], dict[str, np.ndarray]],
+        ]
+        | None
+    ) = None
+
+
+def check_choice(what: str, value: str, valid) -> None:
+    """One-line error for a config string outside its valid set."""
+    if value not in valid:
+        raise ValueError(f"unknown {what} {value!r}; valid: {', '.join(valid)}")
+
+
+def display(x: jax.Array, info: DataInfo) -> jax.Array:
+    """Model-space images -> [0, 1] for grids."""
+    return (x + 1.0) / 2.0 if (not info.binary and info.pixel_range == "symmetric") else x

@@ -1,0 +1,87 @@
+"""Building blocks shared by every family: MLPs and strided convolutional trunks."""
+
+from collections.abc import Sequence
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+
+class MLP(nn.Module):
+    """Dense layers with an activation between them (none after the last).
+
+    Attributes:
+      features: output width of each layer.
+      activation: nonlinearity between layers.
+    """
+
+    features: Sequence[int]
+    activation: str = "relu"
+
+    @nn.compact
+    def __call__(self, x: jax.Array) -> jax.Array:
+        act = ACTIVATIONS[self.activation]
+        for i, width in enumerate(self.features):
+            x = nn.Dense(width)(x)
+            if i < len(self.features) - 1:
+                x = act(x)
+        return x
+
+
+ACTIVATIONS = {"relu": nn.relu, "gelu": nn.gelu, "silu": nn.silu, "tanh": jnp.tanh, "elu": nn.elu}
+
+
+def check_downsampling(image_shape: Sequence[int], num_halvings: int) -> tuple[int, int]:
+    """Spatial size after ``num_halvings`` stride-2 convolutions, or a clear error.
+
+    Args:
+      image_shape: (H, W, C).
+      num_halvings: number of stride-2 stages.
+
+    Returns:
+      (H, W) divided by 2**num_halvings.
+    """
+    h, w = image_shape[0], image_shape[1]
+    factor = 2**num_halvings
+    if h % factor or w % factor:
+        raise ValueError(
+            f"image shape {tuple(image_shape)} is not divisible by 2**{num_halvings}={factor}; "
+            f"use fewer conv_features stages (now {num_halvings}) or resize the images"
+        )
+    return h // factor, w // factor
+
+
+class ConvTrunk(nn.Module):
+    """Stride-2 3x3 convolutions, one per entry of ``features``, then flatten."""
+
+    features: Sequence[int]
+    activation: str = "relu"
+
+    @nn.compact
+    def __call__(self, x: jax.Array) -> jax.Array:
+        act = ACTIVATIONS[self.activation]
+        for width in self.features:
+            x = act(nn.Conv(width, (3, 3), strides=(2, 2), padding="SAME")(x))
+        return x.reshape(x.shape[0], -1)
+
+
+class DeconvTrunk(nn.Module):
+    """Dense to a small feature map, then stride-2 transposed convolutions up to full size.
+
+    Attributes:
+      features: channel widths from the coarsest map upward (reverse of the encoder).
+      out_shape: (H, W, C_out) of the output.
+    """
+
+    features: Sequence[int]
+    out_shape: Sequence[int]
+    activation: str = "relu"
+
+    @nn.compact
+    def __call__(self, z: jax.Array) -> jax.Array:
+        act = ACTIVATIONS[self.activation]
+        h, w = check_downsampling(self.out_shape, len(self.features))
+        x = act(nn.Dense(h * w * self.features[0])(z)).reshape(z.shape[0], h, w, self.features[0])
+        for width in self.features:
+            x = act(nn.ConvTranspose(width, (3, 3), strides=(2, 2), padding="SAME")(x))
+        return nn.Conv(self.out_shape[-1], (3, 3), padding="SAME")(x)

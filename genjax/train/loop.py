@@ -1,0 +1,175 @@
+"""``train_and_evaluate(config, workdir)``: the one loop that drives every family."""
+
+import functools
+import json
+import os
+import time
+
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+import optax
+from tqdm.auto import tqdm
+
+from genjax import viz
+from genjax.data import eval_batches, to_global, train_iterator
+from genjax.methods import get_method
+from genjax.train import checkpoint
+from genjax.train.data import load_data
+from genjax.train.logging import MetricWriter
+from genjax.train.optim import make_optimizer
+from genjax.train.sharding import check_batch_size, data_sharding, make_mesh, replicated
+from genjax.train.state import create_train_state, train_step
+
+WATCHED = ("loss", "grad_norm", "param_norm")
+
+
+def check_finite(step: int, metrics: dict[str, float], last_good: int | None, workdir: str):
+    """Halt with a one-line error naming the step when a watched metric is not finite."""
+    bad = [k for k in WATCHED if k in metrics and not np.isfinite(metrics[k])]
+    if bad:
+        kept = f"step {last_good}" if last_good is not None else "none saved yet"
+        raise FloatingPointError(
+            f"non-finite {', '.join(bad)} at step {step}: training halted; last good checkpoint: "
+            f"{kept} in {workdir}/checkpoints; lower optim.learning_rate or set optim.grad_clip"
+        )
+
+
+def make_eval_step(eval_metrics):
+    """Masked sums of per-example metrics over a global batch (works across hosts)."""
+
+    def eval_step(params, batch, mask, key):
+        metrics = eval_metrics(params, batch, key)
+        return {k: jnp.sum(v * mask) for k, v in metrics.items()}
+
+    return jax.jit(eval_step)
+
+
+def evaluate(eval_step, params, data, batch_size, key, shard) -> dict[str, float]:
+    """Mean of each per-example metric over the whole test split."""
+    sums, count = {}, 0.0
+    for i, (batch, mask) in enumerate(eval_batches(data.test, batch_size, data.transform)):
+        out = eval_step(params, to_global(batch, shard), to_global(mask, shard),
+                        jax.random.fold_in(key, i))
+        for k, v in out.items():
+            sums[k] = sums.get(k, 0.0) + float(v)
+        count += float(mask.sum())
+    return {k: v / count for k, v in sums.items()}
+
+
+def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
+    """Train ``config.method`` on ``config.data``, resuming from the newest checkpoint.
+
+    Args:
+      config: the experiment config (see configs/).
+      workdir: output directory: checkpoints/, tensorboard/, metrics.jsonl, *.png,
+        config.json and summary.json.
+
+    Returns:
+      The summary written to ``workdir/summary.json``.
+    """
+    if config.multihost:
+        jax.distributed.initialize()
+    lead = jax.process_index() == 0
+    os.makedirs(workdir, exist_ok=True)
+    if lead:
+        with open(os.path.join(workdir, "config.json"), "w") as f:
+            f.write(config.to_json_best_effort(indent=2))
+
+    mesh = make_mesh()
+    shard, repl = data_sharding(mesh), replicated(mesh)
+    check_batch_size(config.train.batch_size, mesh)
+    check_batch_size(config.eval.batch_size, mesh, "eval.batch_size")
+    data = load_data(config)
+    method = get_method(config.method)(config, data.info)
+    tx = make_optimizer(config.optim, config.train.steps)
+
+    root = jax.random.key(config.seed)
+    init_key, train_key, eval_key, report_key = (jax.random.fold_in(root, i) for i in range(4))
+    local_batch = config.train.batch_size // jax.process_count()
+    example = to_global(data.transform({k: v[:local_batch] for k, v in data.train.items()}), shard)
+    init_fn = lambda key, batch: create_train_state(method.init(key, batch), tx)
+    state = jax.jit(init_fn, out_shardings=repl)(init_key, example)
+
+    manager = checkpoint.make_manager(workdir, config.train.keep_checkpoints)
+    it = train_iterator(data.train, local_batch, config.seed, data.transform,
+                        jax.process_index(), jax.process_count())
+    restored = checkpoint.restore_latest(manager, state)
+    if restored is not None:
+        state, data_state = restored
+        it.set_state(data_state)
+    start, total = int(state.step), int(config.train.steps)
+    last_good = manager.latest_step()
+
+    step_fn = jax.jit(
+        functools.partial(train_step, loss_fn=method.loss, tx=tx, ema_decay=config.train.ema_decay),
+        donate_argnums=0,
+        in_shardings=(repl, shard, repl),
+        out_shardings=(repl, repl),
+    )
+    eval_step = make_eval_step(method.eval_metrics)
+    writer = MetricWriter(workdir, enabled=lead)
+    t_cfg = config.train
+    bar = tqdm(total=total, initial=start, unit="step", disable=not lead or not t_cfg.progress,
+               dynamic_ncols=True, mininterval=1.0)
+    train_metrics, t0 = {}, time.perf_counter()
+    for step in range(start + 1, total + 1):
+        state, metrics = step_fn(state, to_global(next(it), shard), train_key)
+        bar.update(1)
+        is_last = step == total
+        if step % t_cfg.log_every == 0 or step % t_cfg.ckpt_every == 0 or is_last:
+            train_metrics = {k: float(v) for k, v in jax.device_get(metrics).items()}
+            check_finite(step, train_metrics, last_good, workdir)
+            writer.scalars(step, "train", train_metrics)
+            bar.set_postfix(loss=f"{train_metrics['loss']:.4g}", refresh=False)
+        if step % t_cfg.eval_every == 0 or is_last:
+            test = evaluate(eval_step, state.ema_params, data, config.eval.batch_size,
+                            jax.random.fold_in(eval_key, step), shard)
+            writer.scalars(step, "test", test)
+            write_samples(method, state.ema_params, config, workdir, writer, step, eval_key, lead)
+        if step % t_cfg.ckpt_every == 0 or is_last:
+            checkpoint.save(manager, step, state, it.get_state(), config.to_dict())
+            last_good = step
+    bar.close()
+    train_seconds = time.perf_counter() - t0
+    manager.wait_until_finished()
+
+    test = evaluate(eval_step, state.ema_params, data, config.eval.batch_size,
+                    jax.random.fold_in(eval_key, total), shard)
+    summary = {
+        "method": config.method,
+        "dataset": config.data.name,
+        "variant": config.data.variant,
+        "steps": total,
+        "resumed_from": start,
+        "train_steps_per_sec": (total - start) / train_seconds if total > start else None,
+        "train": train_metrics,
+        **{f"test_{k}": v for k, v in test.items()},
+        "test_rows": int(len(next(iter(data.test.values())))),
+        "params": "ema" if config.train.ema_decay > 0 else "raw",
+    }
+    if method.report is not None:
+        batches = eval_batches(data.test, config.eval.batch_size, data.transform)
+        scalars, images = method.report(state.ema_params, batches, report_key)
+        summary.update(scalars)
+        writer.scalars(total, "report", scalars)
+        if lead:
+            for name, grid in images.items():
+                writer.image(total, name, viz.save_grid(os.path.join(workdir, f"{name}.png"), grid))
+    write_samples(method, state.ema_params, config, workdir, writer, total, eval_key, lead)
+    writer.close()
+    manager.close()
+    if lead:
+        with open(os.path.join(workdir, "summary.json"), "w") as f:
+            json.dump(summary, f, indent=2)
+    return summary
+
+
+def write_samples(method, params, config, workdir, writer, step, key, lead) -> None:
+    """Write ``samples.png`` (and a TensorBoard image) for methods that can sample."""
+    if method.sample is None or not lead:
+        return
+    images = method.sample(params, jax.random.fold_in(key, step), config.eval.num_samples)
+    picture = viz.save_grid(os.path.join(workdir, "samples.png"), np.asarray(images))
+    writer.image(step, "samples", picture)
