@@ -15,6 +15,9 @@ def friendly_errors(run: Callable, main: Callable) -> int:
     """
     import os
 
+    from absl import logging
+
+    logging.set_verbosity(logging.WARNING)
     try:
         run(main)
     except EXPECTED as err:

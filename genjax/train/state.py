@@ -57,7 +57,8 @@ def train_step(
       base_key: root training key; this step's key is ``fold_in(base_key, state.step)``.
       loss_fn: ``(params, batch, key) -> (loss, metrics)``.
       tx: optax transformation.
-      ema_decay: EMA decay in [0, 1); 0 keeps ema_params equal to params.
+      ema_decay: EMA decay in [0, 1); 0 keeps ema_params equal to params. The decay used at
+        step t is ``min(ema_decay, (1 + t) / (10 + t))`` so early averages are not stale.
 
     Returns:
       (new state, metrics) with loss, the family's metrics, and l2 norms of grads, params and
@@ -67,7 +68,9 @@ def train_step(
     (loss, metrics), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params, batch, key)
     updates, opt_state = tx.update(grads, state.opt_state, state.params)
     params = optax.apply_updates(state.params, updates)
-    ema = optax.incremental_update(params, state.ema_params, step_size=1.0 - ema_decay)
+    t = state.step.astype(jnp.float32)
+    decay = jnp.minimum(ema_decay, (1.0 + t) / (10.0 + t))
+    ema = optax.incremental_update(params, state.ema_params, step_size=1.0 - decay)
     metrics = {
         **metrics,
         "loss": loss,
