@@ -1,29 +1,91 @@
-"""What every experiment main shares: turning expected errors into one line on stderr."""
+"""What every experiment main shares: flag parsing with one-line errors on stderr."""
 
+import os
 import sys
 from collections.abc import Callable
 
+from absl import flags, logging
+
 from genjax.data import DatasetNotPreparedError
 
-EXPECTED = (ValueError, KeyError, AttributeError, FloatingPointError, DatasetNotPreparedError)
+EXPECTED = (ValueError, KeyError, FloatingPointError, FileNotFoundError, DatasetNotPreparedError)
 
 
-def friendly_errors(run: Callable, main: Callable) -> int:
-    """Run ``run(main)``; an expected error prints ``error: <one line>`` and returns 1.
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip().strip("'\"")
+    return text.splitlines()[0] if text else repr(err)
+
+
+def _load_config(argv: list[str]):
+    """The config named by ``--config=path[:arg]`` in argv, built without overrides."""
+    import importlib.util
+
+    spec_arg = next((a.split("=", 1)[1] for a in argv if a.startswith("--config=")), None)
+    if spec_arg is None:
+        return None
+    path, _, arg = spec_arg.partition(":")
+    spec = importlib.util.spec_from_file_location("_genjax_config", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.get_config(arg) if arg else module.get_config()
+
+
+def _missing_config_keys(argv: list[str]) -> list[str]:
+    """The ``--config.a.b=v`` overrides whose path is absent from the config file's config."""
+    try:
+        config = _load_config(argv)
+    except Exception:  # the config file itself is broken: report the original error
+        return []
+    missing = []
+    for arg in argv:
+        if config is None or not arg.startswith("--config."):
+            continue
+        path = arg[len("--config.") :].split("=", 1)[0]
+        node = config
+        for part in path.split("."):
+            if not hasattr(node, "keys") or part not in node.keys():
+                valid = ", ".join(sorted(node.keys())) if hasattr(node, "keys") else ""
+                missing.append(f"{path} (valid here: {valid})" if valid else path)
+                break
+            node = node[part]
+    return missing
+
+
+def _check_config_path(argv: list[str]) -> None:
+    """One-line error when ``--config=path[:arg]`` names a file that does not exist."""
+    import glob
+
+    for arg in argv:
+        if arg.startswith("--config="):
+            path = arg.split("=", 1)[1].partition(":")[0]
+            if not os.path.isfile(path):
+                found = sorted(glob.glob(os.path.join(os.path.dirname(path) or ".", "*.py")))
+                names = ", ".join(f for f in found if not f.endswith("__init__.py"))
+                raise ValueError(f"config file {path} not found; config files there: {names}")
+
+
+def run(main: Callable[[list[str]], None]) -> int:
+    """Parse flags and run ``main``; expected errors print ``error: <one line>``, exit code 1.
 
     Set GENJAX_TRACEBACK=1 for the full traceback.
     """
-    import os
-
-    from absl import logging
-
     logging.set_verbosity(logging.WARNING)
     try:
-        run(main)
+        _check_config_path(sys.argv)
+        try:
+            argv = flags.FLAGS(sys.argv)
+        except (KeyError, AttributeError, flags.Error) as err:
+            missing = _missing_config_keys(sys.argv)
+            if missing:
+                raise ValueError(f"config key does not exist: {'; '.join(missing)}") from err
+            root = err
+            while root.__cause__ or root.__context__:  # the innermost error says what is wrong
+                root = root.__cause__ or root.__context__
+            raise ValueError(_first_line(root)) from err
+        main(argv)
     except EXPECTED as err:
         if os.environ.get("GENJAX_TRACEBACK"):
             raise
-        message = str(err).strip().strip("'\"").splitlines()[0] if str(err) else repr(err)
-        print(f"error: {message}", file=sys.stderr)
+        print(f"error: {_first_line(err)}", file=sys.stderr)
         return 1
     return 0

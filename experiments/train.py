@@ -7,10 +7,10 @@
 
 import sys
 
-from absl import app, flags
+from absl import flags
 from ml_collections import config_flags
 
-from experiments.common import friendly_errors
+from experiments.common import run
 
 FLAGS = flags.FLAGS
 config_flags.DEFINE_config_file("config", None, "Config file (path[:args]).", lock_config=True)
@@ -29,4 +29,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(friendly_errors(app.run, main))
+    sys.exit(run(main))

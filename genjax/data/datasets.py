@@ -85,7 +85,7 @@ def open_source(name: str, split: str, data_dir: str | None = None, download: bo
       download: let TFDS download and prepare a missing dataset (needs internet).
 
     Returns:
-      An object with ``__len__``, ``__getitem__`` and ``__getitems__``.
+      An object with ``__len__`` and ``__getitem__``.
     """
     spec = get_spec(name)
     if split not in spec.splits:
@@ -118,7 +118,7 @@ def read_all(source, spec: DatasetSpec, chunk: int = 1024) -> dict[str, np.ndarr
     Args:
       source: a random-access source from ``open_source``.
       spec: its dataset spec (for cropping and labels).
-      chunk: records fetched per ``__getitems__`` call.
+      chunk: records processed (cropped, stacked) at a time.
 
     Returns:
       Dict of stacked numpy arrays.
@@ -127,7 +127,7 @@ def read_all(source, spec: DatasetSpec, chunk: int = 1024) -> dict[str, np.ndarr
 
     images, labels = [], []
     for start in range(0, len(source), chunk):
-        records = source.__getitems__(list(range(start, min(start + chunk, len(source)))))
+        records = [source[i] for i in range(start, min(start + chunk, len(source)))]
         batch = np.stack([np.asarray(r["image"]) for r in records])
         if spec.crop_resize is not None:
             batch = center_crop_resize(batch, *spec.crop_resize)

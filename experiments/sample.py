@@ -1,0 +1,53 @@
+"""Draw samples from a checkpoint and write them as a PNG grid; for latent-variable models
+also a traversal and a slerp interpolation grid.
+
+  python -m experiments.sample --workdir=runs/vae --num=100 --seed=1
+"""
+
+import os
+import sys
+
+from absl import flags
+
+from experiments.common import run
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string("workdir", None, "Workdir of a training run.")
+flags.DEFINE_integer("step", None, "Checkpoint step (default: newest).")
+flags.DEFINE_integer("num", 64, "Number of samples.")
+flags.DEFINE_integer("seed", 0, "Sampling seed.")
+flags.DEFINE_string("out", None, "Output directory (default: WORKDIR/samples).")
+flags.mark_flags_as_required(["workdir"])
+
+
+def main(argv):
+    del argv
+    import jax
+
+    from genjax import viz
+    from genjax.data import eval_batches
+    from genjax.train.restore import load_trained
+
+    trained = load_trained(FLAGS.workdir, FLAGS.step, {"nll_samples": 100})
+    method, params = trained.method, trained.state.ema_params
+    if method.sample is None:
+        raise ValueError(f"method {method.name!r} has no prior to sample from")
+    out = FLAGS.out or os.path.join(FLAGS.workdir, "samples")
+    os.makedirs(out, exist_ok=True)
+    key = jax.random.key(FLAGS.seed)
+    path = os.path.join(out, f"samples_step{trained.step}_seed{FLAGS.seed}.png")
+    viz.save_grid(path, method.sample(params, key, FLAGS.num))
+    written = [path]
+    if method.report is not None:
+        batches = eval_batches(trained.data.test, trained.config.eval.batch_size,
+                               trained.data.transform)
+        _, images = method.report(params, batches, key)
+        for name in ("traversal", "interpolation"):
+            if name in images:
+                written.append(os.path.join(out, f"{name}.png"))
+                viz.save_grid(written[-1], images[name])
+    print("wrote", *written, sep="\n  ")
+
+
+if __name__ == "__main__":
+    sys.exit(run(main))

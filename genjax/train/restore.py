@@ -1,0 +1,64 @@
+"""Rebuild a trained method from a workdir: its saved config, data, model and newest state."""
+
+import dataclasses
+import os
+
+import jax
+import ml_collections
+import orbax.checkpoint as ocp
+
+from genjax.methods import Method, get_method
+from genjax.train.checkpoint import make_manager
+from genjax.train.data import Data, load_data
+from genjax.train.optim import make_optimizer
+from genjax.train.sharding import make_mesh, replicated
+from genjax.train.state import TrainState, create_train_state
+
+
+@dataclasses.dataclass(frozen=True)
+class Trained:
+    """A checkpoint brought back: everything needed to evaluate or sample."""
+
+    config: ml_collections.ConfigDict
+    data: Data
+    method: Method
+    state: TrainState
+    step: int
+
+
+def load_trained(
+    workdir: str, step: int | None = None, eval_overrides: dict | None = None
+) -> Trained:
+    """Restore the newest (or given) checkpoint of ``workdir`` with the config saved in it.
+
+    Args:
+      workdir: the --workdir of a training run.
+      step: a saved step, or None for the newest.
+      eval_overrides: replacements for ``config.eval`` fields (e.g. nll_samples).
+
+    Returns:
+      A Trained bundle; parameters are replicated over all devices.
+    """
+    if not os.path.isdir(os.path.join(workdir, "checkpoints")):
+        raise FileNotFoundError(f"no checkpoints in {workdir}: train first with experiments.train")
+    manager = make_manager(workdir)
+    step = manager.latest_step() if step is None else step
+    if step is None or step not in manager.all_steps():
+        raise FileNotFoundError(
+            f"no checkpoint at step {step} in {workdir}; saved steps: {list(manager.all_steps())}"
+        )
+    saved = manager.restore(step, args=ocp.args.Composite(config=ocp.args.JsonRestore()))
+    config = ml_collections.ConfigDict(saved["config"])
+    config.eval.update(eval_overrides or {})
+    data = load_data(config)
+    method = get_method(config.method)(config, data.info)
+    tx = make_optimizer(config.optim, config.train.steps)
+    example = data.transform({k: v[:2] for k, v in data.train.items()})
+    repl = replicated(make_mesh())
+    abstract = jax.eval_shape(lambda: create_train_state(method.init(jax.random.key(0), example), tx))
+    abstract = jax.tree.map(lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype, sharding=repl), abstract)
+    restored = manager.restore(
+        step, args=ocp.args.Composite(state=ocp.args.StandardRestore(abstract))
+    )
+    manager.close()
+    return Trained(config, data, method, restored["state"], step)

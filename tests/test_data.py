@@ -1,0 +1,108 @@
+"""Datasets, transforms and the grain pipeline: contents, determinism, exact resume, errors."""
+
+import numpy as np
+import pytest
+import tensorflow_datasets as tfds
+from sklearn.datasets import load_digits
+
+from genjax.data import (
+    DatasetNotPreparedError,
+    EpochBatchIndices,
+    eval_batches,
+    get_spec,
+    open_source,
+    preprocess,
+    read_all,
+    train_iterator,
+)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    spec = get_spec("digits")
+    return {s: read_all(open_source("digits", s), spec) for s in ("train", "test")}
+
+
+def test_digits_split_is_first_1500_train_last_297_test(digits):
+    ref = load_digits()
+    assert digits["train"]["image"].shape == (1500, 8, 8, 1)
+    assert digits["test"]["image"].shape == (297, 8, 8, 1)
+    np.testing.assert_array_equal(digits["test"]["image"][..., 0], ref.images[1500:])
+    np.testing.assert_array_equal(digits["test"]["label"], ref.target[1500:])
+    np.testing.assert_array_equal(digits["train"]["image"][..., 0], ref.images[:1500])
+    assert digits["train"]["image"].max() == 16 and digits["train"]["label"].dtype == np.int32
+
+
+def test_digits_variants_binary_and_gray(digits):
+    raw = digits["test"]["image"]
+    binary = preprocess(raw, 16, "binary", "unit")
+    np.testing.assert_array_equal(binary, (raw >= 8).astype(np.float32))
+    gray = preprocess(raw, 16, "gray", "unit")
+    np.testing.assert_allclose(gray, raw / 16.0)
+    assert gray.min() == 0.0 and gray.max() == 1.0
+    sym = preprocess(raw, 16, "gray", "symmetric")
+    assert sym.min() == -1.0 and sym.max() == 1.0
+
+
+def test_unknown_dataset_lists_valid_names():
+    with pytest.raises(ValueError, match="unknown dataset 'mnits'; valid datasets: .*mnist"):
+        get_spec("mnits")
+
+
+def test_unknown_variant_is_one_line():
+    with pytest.raises(ValueError, match="unknown data variant 'grey'; valid: gray, binary"):
+        preprocess(np.zeros((1, 8, 8, 1), np.uint8), 16, "grey", "unit")
+
+
+def test_absent_tfds_dataset_says_how_to_prepare(tmp_path):
+    with pytest.raises(DatasetNotPreparedError) as err:
+        open_source("mnist", "train", data_dir=str(tmp_path))
+    message = str(err.value)
+    assert "\n" not in message
+    assert "python -m experiments.prepare --dataset=mnist" in message and "download=True" in message
+
+
+def test_mnist_through_data_source_with_mock_data():
+    with tfds.testing.mock_data(num_examples=24):
+        arrays = read_all(open_source("mnist", "train"), get_spec("mnist"))
+    assert arrays["image"].shape == (24, 28, 28, 1) and arrays["image"].dtype == np.uint8
+    assert arrays["label"].shape == (24,)
+
+
+def test_epoch_covers_every_record_once_and_reshuffles():
+    ds = EpochBatchIndices(num_records=50, batch_size=10, seed=3)
+    epoch0 = np.concatenate([ds[i] for i in range(5)])
+    epoch1 = np.concatenate([ds[i] for i in range(5, 10)])
+    np.testing.assert_array_equal(np.sort(epoch0), np.arange(50))
+    np.testing.assert_array_equal(np.sort(epoch1), np.arange(50))
+    assert not np.array_equal(epoch0, epoch1)
+    np.testing.assert_array_equal(ds[7], EpochBatchIndices(50, 10, seed=3)[7])  # by seed
+    assert not np.array_equal(ds[0], EpochBatchIndices(50, 10, seed=4)[0])
+
+
+def test_process_shards_are_disjoint_and_cover_the_epoch():
+    parts = [EpochBatchIndices(48, 4, seed=0, shard_index=p, shard_count=3) for p in range(3)]
+    seen = np.concatenate([np.concatenate([d[i] for i in range(4)]) for d in parts])
+    np.testing.assert_array_equal(np.sort(seen), np.arange(48))
+
+
+def test_iterator_state_restores_the_exact_position(digits):
+    transform = lambda b: {**b, "image": preprocess(b["image"], 16, "binary", "unit")}
+    it = train_iterator(digits["train"], 32, seed=0, transform=transform)
+    for _ in range(50):  # past the end of the first epoch (46 batches)
+        next(it)
+    state = it.get_state()
+    expected = [next(it)["label"] for _ in range(3)]
+    fresh = train_iterator(digits["train"], 32, seed=0, transform=transform)
+    fresh.set_state(state)
+    for want in expected:
+        np.testing.assert_array_equal(next(fresh)["label"], want)
+
+
+def test_eval_batches_pad_and_mask_the_last_batch(digits):
+    batches = list(eval_batches(digits["test"], 128, lambda b: b))
+    assert [b["image"].shape[0] for b, _ in batches] == [128, 128, 128]
+    masks = np.concatenate([m for _, m in batches])
+    assert masks.sum() == 297 and masks[:297].all()
+    labels = np.concatenate([b["label"] for b, _ in batches])[:297]
+    np.testing.assert_array_equal(labels, digits["test"]["label"])

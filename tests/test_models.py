@@ -1,0 +1,60 @@
+"""Network shapes for every architecture and size, and clear shape errors."""
+
+import jax
+import jax.numpy as jnp
+import pytest
+
+from genjax.models.autoencoder import Autoencoder, Decoder, Encoder
+from genjax.models.vae import VAE
+
+
+@pytest.mark.parametrize("shape", [(8, 8, 1), (28, 28, 1), (32, 32, 3)])
+@pytest.mark.parametrize("arch", ["mlp", "conv"])
+@pytest.mark.parametrize("likelihood", ["bernoulli", "gaussian"])
+def test_vae_shapes(shape, arch, likelihood):
+    model = VAE(shape, latent_dim=5, likelihood=likelihood, architecture=arch, hidden=(16,),
+                conv_features=(4, 8))
+    x = jnp.zeros((3, *shape))
+    key = jax.random.key(0)
+    params = model.init(key, x, key)
+    mean, log_var = model.apply(params, x, method=VAE.encode)
+    assert mean.shape == log_var.shape == (3, 5)
+    out = model.apply(params, mean, method=VAE.decode)
+    if likelihood == "bernoulli":
+        assert out["logits"].shape == (3, *shape)
+    else:
+        assert out["mean"].shape == (3, *shape) and out["log_scale"].shape == shape
+
+
+def test_conditional_encoder_and_decoder_use_labels():
+    enc = Encoder((8, 8, 1), out_dim=4, hidden=(8,), num_classes=10)
+    x, y = jnp.ones((2, 8, 8, 1)), jnp.array([1, 2])
+    params = enc.init(jax.random.key(0), x, y)
+    assert not jnp.allclose(enc.apply(params, x, y), enc.apply(params, x, jnp.array([3, 4])))
+    dec = Decoder((8, 8, 1), hidden=(8,), num_classes=10)
+    dparams = dec.init(jax.random.key(1), jnp.ones((2, 3)), y)
+    with pytest.raises(ValueError, match="class-conditional"):
+        dec.apply(dparams, jnp.ones((2, 3)))
+
+
+def test_autoencoder_round_trip_shapes():
+    model = Autoencoder((8, 8, 1), latent_dim=6, hidden=(16,))
+    x = jnp.zeros((4, 8, 8, 1))
+    params = model.init(jax.random.key(0), x)
+    assert model.apply(params, x, method=Autoencoder.encode).shape == (4, 6)
+    assert model.apply(params, x)["logits"].shape == (4, 8, 8, 1)
+
+
+def test_wrong_image_shape_names_expected_and_got():
+    model = VAE((8, 8, 1), latent_dim=2, hidden=(4,))
+    key = jax.random.key(0)
+    params = model.init(key, jnp.zeros((1, 8, 8, 1)), key)
+    with pytest.raises(ValueError, match=r"expects \(8, 8, 1\) per example but got \(28, 28, 1\)"):
+        model.apply(params, jnp.zeros((1, 28, 28, 1)), method=VAE.encode)
+
+
+def test_conv_stages_must_divide_the_image():
+    model = VAE((28, 28, 1), latent_dim=2, architecture="conv", conv_features=(4, 4, 4))
+    key = jax.random.key(0)
+    with pytest.raises(ValueError, match="not divisible by 2\\*\\*3=8"):
+        model.init(key, jnp.zeros((1, 28, 28, 1)), key)
