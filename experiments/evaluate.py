@@ -38,8 +38,14 @@ def main(argv):
     params = trained.state.ema_params
     key = jax.random.fold_in(jax.random.key(config.seed), 10_000 + trained.step)
     results = {"step": trained.step, "dataset": config.data.name, "split": "test"}
-    test = evaluate(make_eval_step(method.eval_metrics), params, data, config.eval.batch_size,
-                    key, data_sharding(make_mesh()))
+    test = evaluate(
+        make_eval_step(method.eval_metrics),
+        params,
+        data,
+        config.eval.batch_size,
+        key,
+        data_sharding(make_mesh()),
+    )
     results.update({f"test_{k}": v for k, v in test.items()})
     if method.report is not None:
         scalars, images = method.report(
@@ -49,8 +55,9 @@ def main(argv):
         for name, grid in images.items():
             viz.save_grid(os.path.join(out, f"{name}.png"), grid)
     if method.sample is not None:
-        viz.save_grid(os.path.join(out, "samples.png"),
-                      method.sample(params, key, config.eval.num_samples))
+        viz.save_grid(
+            os.path.join(out, "samples.png"), method.sample(params, key, config.eval.num_samples)
+        )
     with open(os.path.join(out, "eval.json"), "w") as f:
         json.dump(results, f, indent=2)
     print(json.dumps(results, indent=2))

@@ -39,8 +39,9 @@ def main(argv):
     viz.save_grid(path, method.sample(params, key, FLAGS.num))
     written = [path]
     if method.report is not None:
-        batches = eval_batches(trained.data.test, trained.config.eval.batch_size,
-                               trained.data.transform)
+        batches = eval_batches(
+            trained.data.test, trained.config.eval.batch_size, trained.data.transform
+        )
         _, images = method.report(params, batches, key)
         for name in ("traversal", "interpolation"):
             if name in images:

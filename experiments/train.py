@@ -24,8 +24,10 @@ def main(argv):
 
     summary = train_and_evaluate(FLAGS.config, FLAGS.workdir)
     shown = {k: v for k, v in summary.items() if isinstance(v, (int, float, str))}
-    print("summary:", ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
-                                for k, v in shown.items()))
+    print(
+        "summary:",
+        ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in shown.items()),
+    )
 
 
 if __name__ == "__main__":

@@ -34,8 +34,9 @@ def model():
     post_mean = (cov @ w.T @ (x - b).T / SIGMA**2).T
     q_mean = post_mean + 0.3
     q_logvar = np.log(np.diag(cov) * 1.5)[None].repeat(len(x), 0)
-    return dict(w=w, b=b, x=x, exact=exact, q_mean=q_mean, q_logvar=q_logvar, cov=cov,
-                post_mean=post_mean)
+    return dict(
+        w=w, b=b, x=x, exact=exact, q_mean=q_mean, q_logvar=q_logvar, cov=cov, post_mean=post_mean
+    )
 
 
 def log_weight_fn(m, q_mean, q_logvar):

@@ -12,8 +12,14 @@ from genjax.models.vae import VAE
 @pytest.mark.parametrize("arch", ["mlp", "conv"])
 @pytest.mark.parametrize("likelihood", ["bernoulli", "gaussian"])
 def test_vae_shapes(shape, arch, likelihood):
-    model = VAE(shape, latent_dim=5, likelihood=likelihood, architecture=arch, hidden=(16,),
-                conv_features=(4, 8))
+    model = VAE(
+        shape,
+        latent_dim=5,
+        likelihood=likelihood,
+        architecture=arch,
+        hidden=(16,),
+        conv_features=(4, 8),
+    )
     x = jnp.zeros((3, *shape))
     key = jax.random.key(0)
     params = model.init(key, x, key)

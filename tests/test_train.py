@@ -31,8 +31,9 @@ def test_each_method_lowers_its_loss_on_a_fixed_batch(name, data):
     tx = make_optimizer(config.optim, 100)
     batch = jax.device_put(next(train_iterator(data.train, 64, 0, data.transform)))
     state = create_train_state(method.init(jax.random.key(0), batch), tx)
-    step = jax.jit(functools.partial(train_step, loss_fn=method.loss, tx=tx, ema_decay=0.0),
-                   donate_argnums=0)
+    step = jax.jit(
+        functools.partial(train_step, loss_fn=method.loss, tx=tx, ema_decay=0.0), donate_argnums=0
+    )
     key = jax.random.key(1)
     state, first = step(state, batch, key)
     for _ in range(30):
@@ -76,8 +77,15 @@ def test_resume_is_bitwise_exact(tmp_path):
 def test_outputs_of_a_run(tmp_path):
     workdir = str(tmp_path)
     summary = train_and_evaluate(tiny_config(steps=10), workdir)
-    for name in ("samples.png", "traversal.png", "reconstructions.png", "interpolation.png",
-                 "metrics.jsonl", "summary.json", "config.json"):
+    for name in (
+        "samples.png",
+        "traversal.png",
+        "reconstructions.png",
+        "interpolation.png",
+        "metrics.jsonl",
+        "summary.json",
+        "config.json",
+    ):
         assert os.path.exists(os.path.join(workdir, name)), name
     assert any(f.startswith("events.out.tfevents") for f in os.listdir(f"{workdir}/tensorboard"))
     rows = [json.loads(line) for line in open(f"{workdir}/metrics.jsonl")]

@@ -50,9 +50,7 @@ DATASETS: dict[str, DatasetSpec] = {
         "binarized_mnist", (28, 28, 1), 1, 0, splits={"train": "train", "test": "test"}
     ),
     "cifar10": DatasetSpec("cifar10", (32, 32, 3), 255, 10),
-    "celeb_a": DatasetSpec(
-        "celeb_a", (218, 178, 3), 255, 0, crop_resize=((140, 140), 64)
-    ),
+    "celeb_a": DatasetSpec("celeb_a", (218, 178, 3), 255, 0, crop_resize=((140, 140), 64)),
 }
 
 

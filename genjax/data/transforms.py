@@ -47,9 +47,11 @@ def center_crop_resize(images: np.ndarray, crop: tuple[int, int], size: int) -> 
     top, left = (h - crop[0]) // 2, (w - crop[1]) // 2
     cropped = images[:, top : top + crop[0], left : left + crop[1]]
     out = [
-        np.asarray(Image.fromarray(im.squeeze(-1) if im.shape[-1] == 1 else im).resize(
-            (size, size), Image.BILINEAR
-        ))
+        np.asarray(
+            Image.fromarray(im.squeeze(-1) if im.shape[-1] == 1 else im).resize(
+                (size, size), Image.BILINEAR
+            )
+        )
         for im in cropped
     ]
     out = np.stack(out)

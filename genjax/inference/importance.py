@@ -30,9 +30,7 @@ def importance_log_likelihood(
       vanishes as K grows (it equals the IWAE bound with K samples).
     """
     if num_samples % chunk_size:
-        raise ValueError(
-            f"num_samples={num_samples} must be a multiple of chunk_size={chunk_size}"
-        )
+        raise ValueError(f"num_samples={num_samples} must be a multiple of chunk_size={chunk_size}")
     num_chunks = num_samples // chunk_size
     batch_shape = jax.eval_shape(lambda k: log_weight_fn(k, chunk_size), key).shape[1:]
 

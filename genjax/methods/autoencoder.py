@@ -62,5 +62,6 @@ def make(config: ml_collections.ConfigDict, info: DataInfo, sparse: bool = False
         grid = np.stack([np.asarray(display(x, info)), np.asarray(display(mean_image(out), info))])
         return {"active_fraction": active}, {"reconstructions": grid}
 
-    return Method("sparse_autoencoder" if sparse else "autoencoder", init, loss, eval_metrics,
-                  None, report)
+    return Method(
+        "sparse_autoencoder" if sparse else "autoencoder", init, loss, eval_metrics, None, report
+    )

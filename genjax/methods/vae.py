@@ -145,8 +145,11 @@ def make(config: ml_collections.ConfigDict, info: DataInfo, variant: str = "vae"
     def latent_images(params, batch, means, active):
         x, y = batch["image"], labels(batch)
         n = min(8, x.shape[0])
-        recon = decode_grid(params, encode(params, x[:n], None if y is None else y[:n])[0],
-                            None if y is None else y[:n])
+        recon = decode_grid(
+            params,
+            encode(params, x[:n], None if y is None else y[:n])[0],
+            None if y is None else y[:n],
+        )
         recon_grid = np.stack([np.asarray(display(x[:n], info)), np.asarray(recon)])
         order = np.argsort(-np.var(means, axis=0))[: min(10, means.shape[1])]
         values = jnp.linspace(-3.0, 3.0, 9)
@@ -154,8 +157,9 @@ def make(config: ml_collections.ConfigDict, info: DataInfo, variant: str = "vae"
         grid = traversal(z0, order, values)
         y0 = None if y is None else jnp.full((grid.shape[0] * grid.shape[1],), y[0])
         trav = decode_grid(params, grid.reshape(-1, grid.shape[-1]), y0)
-        rows = [slerp(jnp.asarray(means[2 * i]), jnp.asarray(means[2 * i + 1]), 10)
-                for i in range(4)]
+        rows = [
+            slerp(jnp.asarray(means[2 * i]), jnp.asarray(means[2 * i + 1]), 10) for i in range(4)
+        ]
         y1 = None if y is None else jnp.full((40,), y[0])
         interp = decode_grid(params, jnp.concatenate(rows), y1)
         return {

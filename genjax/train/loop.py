@@ -9,7 +9,6 @@ import jax
 import jax.numpy as jnp
 import ml_collections
 import numpy as np
-import optax
 from tqdm.auto import tqdm
 
 from genjax import viz
@@ -50,8 +49,9 @@ def evaluate(eval_step, params, data, batch_size, key, shard) -> dict[str, float
     """Mean of each per-example metric over the whole test split."""
     sums, count = {}, 0.0
     for i, (batch, mask) in enumerate(eval_batches(data.test, batch_size, data.transform)):
-        out = eval_step(params, to_global(batch, shard), to_global(mask, shard),
-                        jax.random.fold_in(key, i))
+        out = eval_step(
+            params, to_global(batch, shard), to_global(mask, shard), jax.random.fold_in(key, i)
+        )
         for k, v in out.items():
             sums[k] = sums.get(k, 0.0) + float(v)
         count += float(mask.sum())
@@ -93,8 +93,14 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
     state = jax.jit(init_fn, out_shardings=repl)(init_key, example)
 
     manager = checkpoint.make_manager(workdir, config.train.keep_checkpoints)
-    it = train_iterator(data.train, local_batch, config.seed, data.transform,
-                        jax.process_index(), jax.process_count())
+    it = train_iterator(
+        data.train,
+        local_batch,
+        config.seed,
+        data.transform,
+        jax.process_index(),
+        jax.process_count(),
+    )
     restored = checkpoint.restore_latest(manager, state)
     if restored is not None:
         state, data_state = restored
@@ -111,8 +117,14 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
     eval_step = make_eval_step(method.eval_metrics)
     writer = MetricWriter(workdir, enabled=lead)
     t_cfg = config.train
-    bar = tqdm(total=total, initial=start, unit="step", disable=not lead or not t_cfg.progress,
-               dynamic_ncols=True, mininterval=1.0)
+    bar = tqdm(
+        total=total,
+        initial=start,
+        unit="step",
+        disable=not lead or not t_cfg.progress,
+        dynamic_ncols=True,
+        mininterval=1.0,
+    )
     train_metrics, t0 = {}, time.perf_counter()
     for step in range(start + 1, total + 1):
         state, metrics = step_fn(state, to_global(next(it), shard), train_key)
@@ -124,8 +136,14 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
             writer.scalars(step, "train", train_metrics)
             bar.set_postfix(loss=f"{train_metrics['loss']:.4g}", refresh=False)
         if step % t_cfg.eval_every == 0 or is_last:
-            test = evaluate(eval_step, state.ema_params, data, config.eval.batch_size,
-                            jax.random.fold_in(eval_key, step), shard)
+            test = evaluate(
+                eval_step,
+                state.ema_params,
+                data,
+                config.eval.batch_size,
+                jax.random.fold_in(eval_key, step),
+                shard,
+            )
             writer.scalars(step, "test", test)
             write_samples(method, state.ema_params, config, workdir, writer, step, eval_key, lead)
         if step % t_cfg.ckpt_every == 0 or is_last:
@@ -135,8 +153,14 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
     train_seconds = time.perf_counter() - t0
     manager.wait_until_finished()
 
-    test = evaluate(eval_step, state.ema_params, data, config.eval.batch_size,
-                    jax.random.fold_in(eval_key, total), shard)
+    test = evaluate(
+        eval_step,
+        state.ema_params,
+        data,
+        config.eval.batch_size,
+        jax.random.fold_in(eval_key, total),
+        shard,
+    )
     summary = {
         "method": config.method,
         "dataset": config.data.name,

@@ -25,7 +25,9 @@ def make_schedule(cfg: ml_collections.ConfigDict, total_steps: int) -> optax.Sch
     return optax.join_schedules([warmup, main], [cfg.warmup_steps])
 
 
-def make_optimizer(cfg: ml_collections.ConfigDict, total_steps: int) -> optax.GradientTransformation:
+def make_optimizer(
+    cfg: ml_collections.ConfigDict, total_steps: int
+) -> optax.GradientTransformation:
     """The optax chain described by ``config.optim``."""
     if cfg.name not in OPTIMIZERS:
         raise ValueError(f"unknown optim.name {cfg.name!r}; valid: {', '.join(OPTIMIZERS)}")

@@ -55,8 +55,12 @@ def load_trained(
     tx = make_optimizer(config.optim, config.train.steps)
     example = data.transform({k: v[:2] for k, v in data.train.items()})
     repl = replicated(make_mesh())
-    abstract = jax.eval_shape(lambda: create_train_state(method.init(jax.random.key(0), example), tx))
-    abstract = jax.tree.map(lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype, sharding=repl), abstract)
+    abstract = jax.eval_shape(
+        lambda: create_train_state(method.init(jax.random.key(0), example), tx)
+    )
+    abstract = jax.tree.map(
+        lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype, sharding=repl), abstract
+    )
     restored = manager.restore(
         step, args=ocp.args.Composite(state=ocp.args.StandardRestore(abstract))
     )

@@ -78,6 +78,7 @@ def train_step(
         "param_norm": optax.global_norm(params),
         "update_norm": optax.global_norm(updates),
     }
-    new_state = state.replace(step=state.step + 1, params=params, opt_state=opt_state, ema_params=ema)
+    new_state = state.replace(
+        step=state.step + 1, params=params, opt_state=opt_state, ema_params=ema
+    )
     return new_state, metrics
-

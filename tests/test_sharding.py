@@ -1,0 +1,47 @@
+"""On 8 CPU devices the sharded step gives the loss and parameters of 1 device (1e-5)."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture(scope="module")
+def results():
+    env = dict(
+        os.environ,
+        XLA_FLAGS="--xla_force_host_platform_device_count=8",
+        JAX_PLATFORMS="cpu",
+        PYTHONPATH=ROOT,
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "tests.sharded_step"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("arch", ["mlp", "conv"])
+def test_eight_devices_match_one_device(results, arch):
+    one, eight = results[arch]["1"], results[arch]["8"]
+    np.testing.assert_allclose(eight["losses"], one["losses"], rtol=1e-5, atol=1e-5)
+    for a, b in zip(eight["params"], one["params"], strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+    assert one["losses"][-1] < one["losses"][0]
+
+
+def test_batch_not_divisible_by_devices_is_a_one_line_error(results):
+    message = results["batch_error"]
+    assert message is not None and "\n" not in message
+    assert "train.batch_size=100 is not divisible by the 8 devices" in message
+    assert "multiple of 8" in message
