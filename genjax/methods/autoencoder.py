@@ -5,9 +5,9 @@ import ml_collections
 import numpy as np
 
 from genjax.losses import l1_penalty, sparse_autoencoder_loss
-from genjax.methods.base import DataInfo, Method, check_choice, display
+from genjax.methods.base import DataInfo, Method, display, network_fields
 from genjax.methods.likelihood import log_likelihood, mean_image
-from genjax.models.autoencoder import ARCHITECTURES, LIKELIHOODS, Autoencoder
+from genjax.models.autoencoder import Autoencoder
 
 
 def make(config: ml_collections.ConfigDict, info: DataInfo, sparse: bool = False) -> Method:
@@ -21,17 +21,7 @@ def make(config: ml_collections.ConfigDict, info: DataInfo, sparse: bool = False
     Returns:
       The Method (no prior to sample from: its report shows reconstructions).
     """
-    m = config.model
-    check_choice("model.architecture", m.architecture, ARCHITECTURES)
-    check_choice("model.likelihood", m.likelihood, LIKELIHOODS)
-    model = Autoencoder(
-        image_shape=info.image_shape,
-        latent_dim=m.latent_dim,
-        likelihood=m.likelihood,
-        architecture=m.architecture,
-        hidden=tuple(m.hidden),
-        conv_features=tuple(m.conv_features),
-    )
+    model = Autoencoder(**network_fields(config, info))
     l1_weight = float(config.loss.l1_weight) if sparse else 0.0
 
     def init(key, batch):

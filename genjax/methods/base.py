@@ -61,6 +61,28 @@ def check_choice(what: str, value: str, valid) -> None:
         raise ValueError(f"unknown {what} {value!r}; valid: {', '.join(valid)}")
 
 
+def network_fields(config, info: DataInfo) -> dict[str, Any]:
+    """Validated encoder/decoder fields from ``config.model`` for data ``info``."""
+    from genjax.models.autoencoder import ARCHITECTURES, LIKELIHOODS
+
+    m = config.model
+    check_choice("model.architecture", m.architecture, ARCHITECTURES)
+    check_choice("model.likelihood", m.likelihood, LIKELIHOODS)
+    if m.likelihood == "bernoulli" and not info.binary and info.pixel_range != "unit":
+        raise ValueError(
+            "a Bernoulli decoder needs data in [0, 1]: set data.pixel_range='unit' or "
+            "model.likelihood='gaussian'"
+        )
+    return dict(
+        image_shape=info.image_shape,
+        latent_dim=m.latent_dim,
+        likelihood=m.likelihood,
+        architecture=m.architecture,
+        hidden=tuple(m.hidden),
+        conv_features=tuple(m.conv_features),
+    )
+
+
 def display(x: jax.Array, info: DataInfo) -> jax.Array:
     """Model-space images -> [0, 1] for grids."""
     return (x + 1.0) / 2.0 if (not info.binary and info.pixel_range == "symmetric") else x

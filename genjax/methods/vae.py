@@ -16,9 +16,8 @@ from genjax.losses import (
     kl_diag_gaussians,
     standard_normal_log_density,
 )
-from genjax.methods.base import DataInfo, Method, check_choice, display
+from genjax.methods.base import DataInfo, Method, check_choice, display, network_fields
 from genjax.methods.likelihood import class_labels, log_likelihood, mean_image
-from genjax.models.autoencoder import ARCHITECTURES, LIKELIHOODS
 from genjax.models.vae import VAE
 
 VARIANTS = ("vae", "beta_vae", "cvae", "iwae")
@@ -26,25 +25,9 @@ VARIANTS = ("vae", "beta_vae", "cvae", "iwae")
 
 def build_model(config: ml_collections.ConfigDict, info: DataInfo, conditional: bool) -> VAE:
     """The VAE network described by ``config.model`` for data ``info``."""
-    m = config.model
-    check_choice("model.architecture", m.architecture, ARCHITECTURES)
-    check_choice("model.likelihood", m.likelihood, LIKELIHOODS)
-    if m.likelihood == "bernoulli" and not info.binary and info.pixel_range != "unit":
-        raise ValueError(
-            "a Bernoulli decoder needs data in [0, 1]: set data.pixel_range='unit' or "
-            "model.likelihood='gaussian'"
-        )
     if conditional and info.num_classes == 0:
         raise ValueError("a conditional model needs a labelled dataset (this one has no labels)")
-    return VAE(
-        image_shape=info.image_shape,
-        latent_dim=m.latent_dim,
-        likelihood=m.likelihood,
-        architecture=m.architecture,
-        hidden=tuple(m.hidden),
-        conv_features=tuple(m.conv_features),
-        num_classes=info.num_classes if conditional else 0,
-    )
+    return VAE(**network_fields(config, info), num_classes=info.num_classes if conditional else 0)
 
 
 def make(config: ml_collections.ConfigDict, info: DataInfo, variant: str = "vae") -> Method:

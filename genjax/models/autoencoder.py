@@ -91,8 +91,8 @@ class Decoder(nn.Module):
         return {"mean": out, "log_scale": jnp.maximum(log_scale, -7.0)}
 
 
-class Autoencoder(nn.Module):
-    """Deterministic autoencoder: ``encode`` gives a code, ``decode`` likelihood parameters."""
+class EncoderDecoder(nn.Module):
+    """Fields shared by the autoencoder and the VAE: one Encoder and one Decoder."""
 
     image_shape: Sequence[int]
     latent_dim: int
@@ -102,7 +102,8 @@ class Autoencoder(nn.Module):
     conv_features: Sequence[int] = (32, 64)
     num_classes: int = 0
 
-    def setup(self):
+    def make_parts(self, encoder_out_dim: int) -> tuple[Encoder, Decoder]:
+        """Call from ``setup``: the encoder (``encoder_out_dim`` outputs) and the decoder."""
         common = dict(
             image_shape=self.image_shape,
             architecture=self.architecture,
@@ -110,8 +111,15 @@ class Autoencoder(nn.Module):
             conv_features=self.conv_features,
             num_classes=self.num_classes,
         )
-        self.encoder = Encoder(out_dim=self.latent_dim, **common)
-        self.decoder = Decoder(likelihood=self.likelihood, **common)
+        encoder = Encoder(out_dim=encoder_out_dim, **common)
+        return encoder, Decoder(likelihood=self.likelihood, **common)
+
+
+class Autoencoder(EncoderDecoder):
+    """Deterministic autoencoder: ``encode`` gives a code, ``decode`` likelihood parameters."""
+
+    def setup(self):
+        self.encoder, self.decoder = self.make_parts(self.latent_dim)
 
     def encode(self, x: jax.Array, y: jax.Array | None = None) -> jax.Array:
         return self.encoder(x, y)
