@@ -102,6 +102,8 @@ def open_source(name: str, split: str, data_dir: str | None = None, download: bo
             download=download,
             builder_kwargs={"file_format": "array_record"},
         )
+    # TFDS signals an absent dataset with KeyError (no splits), and one prepared only as
+    # TFRecord (no random access) with NotImplementedError: both need preparing as array_record.
     except (KeyError, AssertionError, NotImplementedError, FileNotFoundError) as err:
         raise DatasetNotPreparedError(
             f"dataset {name!r} is not prepared in {data_dir} (array_record format); prepare it "
