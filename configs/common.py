@@ -64,4 +64,18 @@ def base_config() -> config_dict.ConfigDict:
     c.eval.num_samples = 64
     c.eval.nll_samples = 1000
     c.eval.nll_chunk = 100
+
+    # Sample-quality suite (genjax.eval): FD, KID, precision/recall, inception-style score and
+    # class accuracy in the features of a network trained on the dataset, read between the
+    # floor (the other split) and a naive ceiling (independent per-pixel marginals).
+    c.eval.suite = config_dict.ConfigDict()
+    c.eval.suite.enabled = False  # compute at every eval step and at the end
+    c.eval.suite.features = "conv"  # genjax.eval.FEATURE_ARCHS name
+    c.eval.suite.feature_dir = ""  # empty: $GENJAX_FEATURE_DIR or ~/.cache/genjax/features
+    c.eval.suite.train_features = True  # train the feature network if it is not cached
+    c.eval.suite.reference = "test"  # the split samples are compared with; the other is the floor
+    c.eval.suite.num_samples = 10_000  # capped at the floor split's size, so all sets match
+    c.eval.suite.chunk = 1_000
+    c.eval.suite.kid_subsets = 10
+    c.eval.suite.pr_k = 3
     return c

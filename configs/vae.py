@@ -38,6 +38,7 @@ def get_config(arg: str | None = None):
         c.train.batch_size = 100
         c.train.eval_every = 1_000
         c.train.ckpt_every = 1_000
+        c.eval.suite.enabled = args["variant"] not in ("autoencoder", "sparse_autoencoder")
     elif args["dataset"] in ("mnist", "binarized_mnist", "fashion_mnist"):
         c.model.latent_dim = 32
         c.model.hidden = (512, 512)

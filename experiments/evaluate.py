@@ -1,11 +1,12 @@
-"""Evaluate a checkpoint: test ELBO, importance-sampled NLL (K samples), reconstructions,
-samples, traversal and interpolation grids, written to --out (default: WORKDIR/eval).
+"""Evaluate a checkpoint, train the feature network of the sample-quality suite, or print a
+dataset's floor and ceiling.
 
-  python -m experiments.evaluate --workdir=runs/vae --nll_samples=5000
+  python -m experiments.evaluate --workdir=runs/vae --nll_samples=5000   # -> runs/vae/eval/
+  python -m experiments.evaluate features --dataset=digits               # train + cache features
+  python -m experiments.evaluate floors --dataset=digits --variant=binary
 """
 
 import json
-import os
 import sys
 
 from absl import flags
@@ -13,54 +14,56 @@ from absl import flags
 from experiments.common import run
 
 FLAGS = flags.FLAGS
-flags.DEFINE_string("workdir", None, "Workdir of a training run.")
+flags.DEFINE_string("workdir", None, "Workdir of a training run (checkpoint evaluation).")
 flags.DEFINE_integer("step", None, "Checkpoint step (default: newest).")
 flags.DEFINE_integer("nll_samples", None, "Importance samples per test example (default: config).")
+flags.DEFINE_integer("num_samples", None, "Suite sample count (default: config).")
+flags.DEFINE_bool("suite", True, "Compute the sample-quality suite for checkpoints.")
 flags.DEFINE_string("out", None, "Output directory (default: WORKDIR/eval).")
-flags.mark_flags_as_required(["workdir"])
+flags.DEFINE_string("dataset", "digits", "Dataset (features, floors).")
+flags.DEFINE_string("variant", "binary", "Data variant for floors: binary or gray.")
+flags.DEFINE_string("arch", "conv", "Feature network architecture.")
+flags.DEFINE_string("feature_dir", "", "Feature cache (default: $GENJAX_FEATURE_DIR or ~/.cache).")
+flags.DEFINE_string(
+    "data_dir", "", "TFDS data dir (default: $TFDS_DATA_DIR or ~/tensorflow_datasets)."
+)
+flags.DEFINE_bool("retrain", False, "Retrain the feature network even if cached.")
+COMMANDS = ("checkpoint", "features", "floors")
 
 
 def main(argv):
-    del argv
-    import jax
+    command = argv[1] if len(argv) > 1 else "checkpoint"
+    if command not in COMMANDS or len(argv) > 2:
+        raise ValueError(f"unknown command {' '.join(argv[1:])!r}; valid: {', '.join(COMMANDS)}")
+    if command == "features":
+        from genjax.eval.feature_training import get_feature_space
 
-    from genjax import viz
-    from genjax.data import eval_batches
-    from genjax.train.loop import evaluate, make_eval_step
-    from genjax.train.restore import load_trained
-    from genjax.train.sharding import data_sharding, make_mesh
+        space = get_feature_space(
+            FLAGS.dataset, FLAGS.arch, FLAGS.feature_dir, FLAGS.data_dir, FLAGS.retrain
+        )
+        print(json.dumps({"features": space.name, **space.meta}, indent=2))
+    elif command == "floors":
+        from configs.common import base_config
+        from genjax.eval.suite import build_suite
+        from genjax.train.data import load_data
 
-    overrides = {"nll_samples": FLAGS.nll_samples} if FLAGS.nll_samples else {}
-    trained = load_trained(FLAGS.workdir, FLAGS.step, overrides)
-    config, data, method = trained.config, trained.data, trained.method
-    out = FLAGS.out or os.path.join(FLAGS.workdir, "eval")
-    os.makedirs(out, exist_ok=True)
-    params = trained.state.ema_params
-    key = jax.random.fold_in(jax.random.key(config.seed), 10_000 + trained.step)
-    results = {"step": trained.step, "dataset": config.data.name, "split": "test"}
-    test = evaluate(
-        make_eval_step(method.eval_metrics),
-        params,
-        data,
-        config.eval.batch_size,
-        key,
-        data_sharding(make_mesh()),
-    )
-    results.update({f"test_{k}": v for k, v in test.items()})
-    if method.report is not None:
-        scalars, images = method.report(
-            params, eval_batches(data.test, config.eval.batch_size, data.transform), key
-        )
-        results.update(scalars)
-        for name, grid in images.items():
-            viz.save_grid(os.path.join(out, f"{name}.png"), grid)
-    if method.sample is not None:
-        viz.save_grid(
-            os.path.join(out, "samples.png"), method.sample(params, key, config.eval.num_samples)
-        )
-    with open(os.path.join(out, "eval.json"), "w") as f:
-        json.dump(results, f, indent=2)
-    print(json.dumps(results, indent=2))
+        c = base_config()
+        c.data.update(name=FLAGS.dataset, variant=FLAGS.variant, data_dir=FLAGS.data_dir)
+        c.eval.suite.update(features=FLAGS.arch, feature_dir=FLAGS.feature_dir)
+        if FLAGS.num_samples:
+            c.eval.suite.num_samples = FLAGS.num_samples
+        suite = build_suite(c.eval.suite, load_data(c), FLAGS.dataset, data_dir=FLAGS.data_dir)
+        print(json.dumps(suite.bounds, indent=2))
+    else:
+        if not FLAGS.workdir:
+            raise ValueError("checkpoint evaluation needs --workdir=<a training run's workdir>")
+        from genjax.eval.checkpoint import evaluate_checkpoint
+
+        overrides = {"nll_samples": FLAGS.nll_samples} if FLAGS.nll_samples else {}
+        if FLAGS.num_samples:
+            overrides["suite"] = {"num_samples": FLAGS.num_samples}
+        results = evaluate_checkpoint(FLAGS.workdir, FLAGS.step, FLAGS.out, overrides, FLAGS.suite)
+        print(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ flags.mark_flags_as_required(["config", "workdir"])
 
 def main(argv):
     del argv
+    from genjax.eval.suite import summary_line
     from genjax.train.loop import train_and_evaluate
 
     summary = train_and_evaluate(FLAGS.config, FLAGS.workdir)
@@ -28,6 +29,8 @@ def main(argv):
         "summary:",
         ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in shown.items()),
     )
+    if "suite" in summary:
+        print("sample quality:", summary_line(summary["suite"]))
 
 
 if __name__ == "__main__":

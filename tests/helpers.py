@@ -19,5 +19,7 @@ def tiny_config(variant: str = "vae", steps: int = 20, **train):
     c.eval.nll_samples = 20
     c.eval.nll_chunk = 10
     c.eval.num_samples = 16
+    c.eval.suite.enabled = False  # tests that want the suite switch it on
+    c.eval.suite.num_samples = 300
     c.train.update(train)
     return c

@@ -69,6 +69,8 @@ def test_evaluate_and_sample_from_a_checkpoint(tmp_path):
     results = json.load(open(os.path.join(workdir, "eval", "eval.json")))
     assert results["step"] == 10 and results["nll_samples"] == 40
     assert abs(results["test_is_nll"] - summary["test_is_nll"]) < 1.0
+    suite = results["suite"]  # computed although the run did not ask for it
+    assert suite["model"]["num_samples"] == 300 and suite["floor"]["fd"] < suite["ceiling"]["fd"]
     for name in ("samples.png", "traversal.png", "interpolation.png", "reconstructions.png"):
         assert os.path.exists(os.path.join(workdir, "eval", name))
     code, out, err = run_main("experiments.sample", f"--workdir={workdir}", "--num=9")
@@ -79,3 +81,18 @@ def test_evaluate_and_sample_from_a_checkpoint(tmp_path):
 def test_evaluate_without_checkpoint_is_one_line(tmp_path):
     code, _, err = run_main("experiments.evaluate", f"--workdir={tmp_path}")
     assert code == 1 and f"error: no checkpoints in {tmp_path}" in err
+
+
+def test_evaluate_features_and_floors_commands(tmp_path):
+    code, out, err = run_main("experiments.evaluate", "features", "--dataset=digits")
+    assert code == 0, err[-2000:]
+    assert json.loads(out)["test_accuracy"] >= 0.95
+    code, out, err = run_main(
+        "experiments.evaluate", "floors", "--dataset=digits", "--variant=gray", "--num_samples=200"
+    )
+    assert code == 0, err[-2000:]
+    bounds = json.loads(out)
+    assert bounds["floor"]["num_samples"] == 200 and "gray" in bounds["floor"]["reference"]
+    assert bounds["floor"]["fd"] < bounds["ceiling"]["fd"]
+    code, _, err = run_main("experiments.evaluate", "feature")
+    assert code == 1 and "error: unknown command 'feature'; valid: checkpoint, features" in err

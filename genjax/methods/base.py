@@ -39,6 +39,9 @@ class Method:
       sample: (params, key, num) -> images [num, H, W, C] in [0, 1], or None.
       report: (params, batches, key) -> (scalars, images), the heavy end-of-training
         evaluation (e.g. importance-sampled NLL, traversals); batches yields (batch, mask).
+      generate: (params, key, num, labels or None) -> images [num, H, W, C] in [0, 1] drawn
+        like the data (binary draws for binary data), for sample-quality metrics; or None.
+      conditional: ``generate`` honours labels (class-conditional accuracy is scored).
     """
 
     name: str
@@ -53,6 +56,8 @@ class Method:
         ]
         | None
     ) = None
+    generate: Callable[[Params, jax.Array, int, np.ndarray | None], jax.Array] | None = None
+    conditional: bool = False
 
 
 def check_choice(what: str, value: str, valid) -> None:

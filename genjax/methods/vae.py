@@ -98,6 +98,18 @@ def make(config: ml_collections.ConfigDict, info: DataInfo, variant: str = "vae"
         z = jax.random.normal(key, (num, model.latent_dim))
         return decode_mean(params, z, class_labels(num, model.num_classes))
 
+    @functools.partial(jax.jit, static_argnums=2)
+    def generate(params, key, num, y=None):
+        """z ~ N(0, I), then x ~ Bernoulli(p) for binary data; for gray data the decoder's mean
+        (per-pixel noise left out, as is usual), clipped to the data range."""
+        k_z, k_x = jax.random.split(key)
+        z = jax.random.normal(k_z, (num, model.latent_dim))
+        out = model.apply(params, z, y, method=VAE.decode)
+        if info.binary and "logits" in out:
+            return jax.random.bernoulli(k_x, jax.nn.sigmoid(out["logits"])).astype(jnp.float32)
+        low = -1.0 if info.pixel_range == "symmetric" else 0.0
+        return display(jnp.clip(mean_image(out), low, 1.0), info)
+
     @functools.partial(jax.jit, static_argnums=(4, 5))
     def is_nll(params, x, y, key, num_samples, chunk):
         fn = lambda k, n: log_weights(params, x, y, k, n)
@@ -151,4 +163,4 @@ def make(config: ml_collections.ConfigDict, info: DataInfo, variant: str = "vae"
             "interpolation": np.asarray(interp).reshape(4, 10, *info.image_shape),
         }
 
-    return Method(variant, init, loss, eval_metrics, sample, report)
+    return Method(variant, init, loss, eval_metrics, sample, report, generate, conditional)

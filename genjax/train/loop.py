@@ -13,6 +13,7 @@ from tqdm.auto import tqdm
 
 from genjax import viz
 from genjax.data import eval_batches, to_global, train_iterator
+from genjax.eval.suite import build_suite, numeric
 from genjax.methods import get_method
 from genjax.train import checkpoint
 from genjax.train.data import load_data
@@ -86,7 +87,19 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
     tx = make_optimizer(config.optim, config.train.steps)
 
     root = jax.random.key(config.seed)
-    init_key, train_key, eval_key, report_key = (jax.random.fold_in(root, i) for i in range(4))
+    init_key, train_key, eval_key, report_key, suite_key = (
+        jax.random.fold_in(root, i) for i in range(5)
+    )
+    suite = None
+    if config.eval.suite.enabled:
+        if method.generate is None:
+            raise ValueError(
+                f"eval.suite.enabled needs a method that generates samples and {config.method} "
+                "does not: set --config.eval.suite.enabled=False"
+            )
+        suite = build_suite(
+            config.eval.suite, data, config.data.name, config.seed, config.data.data_dir
+        )
     local_batch = config.train.batch_size // jax.process_count()
     example = to_global(data.transform({k: v[:local_batch] for k, v in data.train.items()}), shard)
     init_fn = lambda key, batch: create_train_state(method.init(key, batch), tx)
@@ -131,9 +144,17 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
         test = evaluate(eval_step, params, data, config.eval.batch_size, key, shard)
         writer.scalars(step, "test", test)
         write_samples(method, params, config, workdir, writer, step, eval_key, lead)
+        if suite is not None:
+            quality = suite.evaluate(
+                method, params, jax.random.fold_in(suite_key, step), config.eval.suite.chunk
+            )
+            writer.scalars(step, "suite", numeric(quality))
+            for name, bound in suite.bounds.items():  # flat reference lines in TensorBoard
+                writer.scalars(step, f"suite_{name}", numeric(bound))
+            sample_quality.update(model=quality, **suite.bounds)
         return test
 
-    train_metrics, test, t0 = {}, None, time.perf_counter()
+    train_metrics, test, t0, sample_quality = {}, None, time.perf_counter(), {}
     for step in range(start + 1, total + 1):
         state, metrics = step_fn(state, to_global(next(it), shard), train_key)
         bar.update(1)
@@ -167,14 +188,13 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
         "test_rows": int(len(next(iter(data.test.values())))),
         "params": "ema" if config.train.ema_decay > 0 else "raw",
     }
-    if method.report is not None:
-        batches = eval_batches(data.test, config.eval.batch_size, data.transform)
-        scalars, images = method.report(state.ema_params, batches, report_key)
-        summary.update(scalars)
-        writer.scalars(total, "report", scalars)
-        if lead:
-            for name, grid in images.items():
-                writer.image(total, name, viz.save_grid(os.path.join(workdir, f"{name}.png"), grid))
+    if sample_quality:
+        summary["suite"] = sample_quality
+    scalars = write_report(
+        method, state.ema_params, data, config, report_key, workdir, writer, total
+    )
+    summary.update(scalars)
+    writer.scalars(total, "report", scalars)
     writer.close()
     manager.close()
     if lead:
@@ -190,3 +210,21 @@ def write_samples(method, params, config, workdir, writer, step, key, lead) -> N
     images = method.sample(params, jax.random.fold_in(key, step), config.eval.num_samples)
     picture = viz.save_grid(os.path.join(workdir, "samples.png"), np.asarray(images))
     writer.image(step, "samples", picture)
+
+
+def write_report(method, params, data, config, key, out: str, writer=None, step: int = 0) -> dict:
+    """Run ``method.report`` on the test split; write its images as PNGs (and to TensorBoard).
+
+    Returns:
+      The report's scalars (empty for methods without a report).
+    """
+    if method.report is None:
+        return {}
+    batches = eval_batches(data.test, config.eval.batch_size, data.transform)
+    scalars, images = method.report(params, batches, key)
+    if jax.process_index() == 0:
+        for name, grid in images.items():
+            picture = viz.save_grid(os.path.join(out, f"{name}.png"), grid)
+            if writer is not None:
+                writer.image(step, name, picture)
+    return scalars
