@@ -6,6 +6,7 @@ import os
 import jax
 import numpy as np
 import pytest
+import tensorflow_datasets as tfds
 
 from genjax.data.transforms import to_float
 from genjax.eval import feature_training
@@ -138,3 +139,20 @@ def test_untrained_vae_generates_binary_images(data):
     images = np.asarray(method.generate(params, jax.random.key(1), 5, None))
     assert images.shape == (5, 8, 8, 1) and set(np.unique(images)) <= {0.0, 1.0}
     assert not method.conditional
+
+
+@pytest.mark.parametrize(
+    "dataset, kind", [("mnist", "classifier"), ("binarized_mnist", "autoencoder")]
+)
+def test_suite_on_tfds_datasets_with_mock_data(tmp_path, dataset, kind):
+    config = tiny_config(steps=2)
+    config.data.name = dataset
+    config.eval.suite.update(enabled=True, feature_dir=str(tmp_path / "f"), num_samples=32)
+    with tfds.testing.mock_data(num_examples=64):
+        space = get_feature_space(dataset, feature_dir=str(tmp_path / "f"), steps=20)
+        summary = train_and_evaluate(config, str(tmp_path / "run"))
+    assert space.meta["kind"] == kind and (space.probs is None) == (kind == "autoencoder")
+    model = summary["suite"]["model"]
+    assert model["num_samples"] == 32 and np.isfinite(model["fd"])
+    assert ("inception_score" in model) == (kind == "classifier")
+    assert model["features"].startswith(f"{dataset}-conv {kind}")

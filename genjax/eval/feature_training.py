@@ -110,7 +110,7 @@ def train_feature_net(
 
     opt, rng = tx.init(params), np.random.default_rng(seed)
     for i in range(steps):
-        idx = rng.choice(len(images), batch_size, replace=False)
+        idx = rng.choice(len(images), min(batch_size, len(images)), replace=False)
         y = None if labels is None else jnp.asarray(labels[idx])
         params, opt = step(
             params, opt, jnp.asarray(images[idx]), y, jax.random.fold_in(root, i + 1)
