@@ -73,7 +73,7 @@ def batched(fn: Callable[[jax.Array], jax.Array], images: np.ndarray, batch: int
     n, outs = images.shape[0], []
     for start in range(0, n, batch):
         chunk = images[start : start + batch]
-        pad = batch - chunk.shape[0] if n > batch else 0
+        pad = batch - chunk.shape[0]  # always the same shape: one compilation for any n
         if pad:
             chunk = np.concatenate([chunk, np.zeros((pad, *chunk.shape[1:]), chunk.dtype)])
         outs.append(np.asarray(fn(jnp.asarray(chunk)))[: chunk.shape[0] - pad])
@@ -121,14 +121,12 @@ def load_feature_space(path: str) -> FeatureSpace:
 def feature_space_of(net: FeatureNet, params, meta: dict) -> FeatureSpace:
     """Wrap a trained FeatureNet as a FeatureSpace (probs only for a classifier)."""
     feats = jax.jit(lambda x: net.apply(params, x)[0])
-    probs = jax.jit(lambda x: jax.nn.softmax(net.apply(params, x)[1]))
+    probs_fn = None
+    if meta["kind"] == "classifier":
+        probs = jax.jit(lambda x: jax.nn.softmax(net.apply(params, x)[1]))
+        probs_fn = lambda images: batched(probs, images)
     name = f"{meta['dataset']}-{meta['arch']} {meta['kind']} (trained on its train split)"
-    return FeatureSpace(
-        name,
-        lambda images: batched(feats, images),
-        (lambda images: batched(probs, images)) if meta["kind"] == "classifier" else None,
-        meta,
-    )
+    return FeatureSpace(name, lambda images: batched(feats, images), probs_fn, meta)
 
 
 def _jsonable(spec: dict) -> dict:

@@ -10,6 +10,8 @@ import dataclasses
 
 import numpy as np
 
+from genjax.eval.stats import canonical_order
+
 
 @dataclasses.dataclass(frozen=True)
 class KIDResult:
@@ -44,11 +46,6 @@ def mmd2_unbiased(x: np.ndarray, y: np.ndarray, degree: int = 3) -> float:
     return float(within_x + within_y - 2.0 * polynomial_kernel(x, y, degree).mean())
 
 
-def _canonical(x: np.ndarray) -> np.ndarray:
-    """Rows sorted lexicographically: an order that does not depend on the input order."""
-    return x[np.lexsort(x.T[::-1])]
-
-
 def kernel_inception_distance(
     x: np.ndarray,
     y: np.ndarray,
@@ -74,7 +71,7 @@ def kernel_inception_distance(
             f"for sets of {len(x)} and {len(y)} rows: use fewer subsets or more samples"
         )
     rng = np.random.default_rng(seed)
-    xs, ys = (_canonical(s)[rng.permutation(len(s))] for s in (x, y))
+    xs, ys = (canonical_order(s)[rng.permutation(len(s))] for s in (x, y))
     values = np.array(
         [
             mmd2_unbiased(

@@ -10,6 +10,8 @@ import dataclasses
 
 import numpy as np
 
+from genjax.eval.stats import canonical_order
+
 # Squared distances from the expanded form |a|² + |b|² - 2ab carry rounding of this relative
 # size; a point within it of a ball's edge counts as inside (exact duplicates have radius 0).
 _REL_TOL = 1e-9
@@ -24,11 +26,6 @@ class PrecisionRecall:
 
 def _sq_dists(a: np.ndarray, b: np.ndarray, na: np.ndarray, nb: np.ndarray) -> np.ndarray:
     return np.maximum(na[:, None] + nb[None, :] - 2.0 * (a @ b.T), 0.0)
-
-
-def _canonical(x: np.ndarray) -> np.ndarray:
-    """Rows in lexicographic order, so blocked rounding cannot depend on the input order."""
-    return np.asarray(x, np.float64)[np.lexsort(x.T[::-1])]
 
 
 def knn_sq_radii(x: np.ndarray, k: int, row_chunk: int = 512, col_chunk: int = 4096) -> np.ndarray:
@@ -90,7 +87,7 @@ def precision_recall(samples: np.ndarray, reference: np.ndarray, k: int = 3) -> 
     Returns:
       PrecisionRecall(precision, recall, k).
     """
-    s, r = _canonical(samples), _canonical(reference)
+    s, r = (canonical_order(np.asarray(a, np.float64)) for a in (samples, reference))
     precision = inside_manifold(s, r, knn_sq_radii(r, k)).mean()
     recall = inside_manifold(r, s, knn_sq_radii(s, k)).mean()
     return PrecisionRecall(float(precision), float(recall), k)

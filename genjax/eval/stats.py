@@ -46,6 +46,12 @@ class StatsAccumulator:
         return GaussianStats(centred_mean + self._shift, (cov + cov.T) / 2.0, n)
 
 
+def canonical_order(x: np.ndarray) -> np.ndarray:
+    """Rows sorted lexicographically: an order that does not depend on the input order, so
+    seeded subsets and blocked computations give the same result for any permutation."""
+    return x[np.lexsort(x.T[::-1])]
+
+
 def gaussian_stats(features: np.ndarray, chunk_size: int = 10_000) -> GaussianStats:
     """Mean and covariance of ``features`` [N, D], accumulated in chunks of ``chunk_size`` rows."""
     acc = StatsAccumulator(features.shape[1])
