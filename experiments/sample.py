@@ -1,5 +1,6 @@
-"""Draw samples from a checkpoint and write them as a PNG grid; for latent-variable models
-also a traversal and a slerp interpolation grid.
+"""Draw samples from a checkpoint and write them as a PNG grid; for latent-variable and
+adversarial models also the latent grids: a per-dimension traversal and lerp and slerp
+interpolations.
 
   python -m experiments.sample --workdir=runs/vae --num=100 --seed=1
 """
@@ -29,7 +30,7 @@ def main(argv):
     from genjax.train.restore import load_trained
 
     trained = load_trained(FLAGS.workdir, FLAGS.step, {"nll_samples": 100})
-    method, params = trained.method, trained.state.ema_params
+    method, params = trained.method, trained.state.eval_params
     if method.sample is None:
         raise ValueError(f"method {method.name!r} has no prior to sample from")
     out = FLAGS.out or os.path.join(FLAGS.workdir, "samples")
@@ -43,10 +44,10 @@ def main(argv):
             trained.data.test, trained.config.eval.batch_size, trained.data.transform
         )
         _, images = method.report(params, batches, key)
-        for name in ("traversal", "interpolation"):
-            if name in images:
+        for name, grid in images.items():
+            if name.startswith(("traversal", "interpolation")):
                 written.append(os.path.join(out, f"{name}.png"))
-                viz.save_grid(written[-1], images[name])
+                viz.save_grid(written[-1], grid)
     print("wrote", *written, sep="\n  ")
 
 

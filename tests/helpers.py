@@ -1,21 +1,16 @@
 """Small configs shared by the training tests."""
 
-from configs.vae import get_config
+from configs import gan, vae
 
 
-def tiny_config(variant: str = "vae", steps: int = 20, **train):
-    """A fast config on binarized digits: small MLP, no progress bar, cheap report."""
-    c = get_config(f"variant={variant}")
-    c.model.hidden = (32,)
-    c.model.latent_dim = 4
+def _fast(c, steps: int, train: dict):
+    """Few steps, small batches, frequent logs/evals/checkpoints, no suite, cheap reports."""
     c.train.steps = steps
     c.train.batch_size = 32
     c.train.log_every = 5
     c.train.eval_every = 10
     c.train.ckpt_every = 10
     c.train.progress = False
-    c.optim.warmup_steps = 2
-    c.optim.decay_steps = 100  # fixed horizon, so runs of different lengths share a schedule
     c.eval.nll_samples = 20
     c.eval.nll_chunk = 10
     c.eval.num_samples = 16
@@ -23,3 +18,25 @@ def tiny_config(variant: str = "vae", steps: int = 20, **train):
     c.eval.suite.num_samples = 300
     c.train.update(train)
     return c
+
+
+def tiny_config(variant: str = "vae", steps: int = 20, **train):
+    """A fast config on binarized digits: small MLP, no progress bar, cheap report."""
+    c = vae.get_config(f"variant={variant}")
+    c.model.hidden = (32,)
+    c.model.latent_dim = 4
+    c.optim.warmup_steps = 2
+    c.optim.decay_steps = 100  # fixed horizon, so runs of different lengths share a schedule
+    return _fast(c, steps, train)
+
+
+def tiny_gan_config(variant: str = "gan", steps: int = 20, arch: str = "mlp", **train):
+    """A fast adversarial config on gray digits in [-1, 1]: small networks."""
+    c = gan.get_config(f"variant={variant},arch={arch}")
+    c.model.latent_dim = 4
+    c.model.generator_hidden = (32,)
+    c.model.discriminator_hidden = (32,)
+    c.model.encoder_hidden = (16,)
+    c.model.generator_features = (16, 8)
+    c.model.discriminator_features = (8, 16)
+    return _fast(c, steps, train)

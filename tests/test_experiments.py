@@ -71,7 +71,7 @@ def test_evaluate_and_sample_from_a_checkpoint(tmp_path):
     assert abs(results["test_is_nll"] - summary["test_is_nll"]) < 1.0
     suite = results["suite"]  # computed although the run did not ask for it
     assert suite["model"]["num_samples"] == 300 and suite["floor"]["fd"] < suite["ceiling"]["fd"]
-    for name in ("samples.png", "traversal.png", "interpolation.png", "reconstructions.png"):
+    for name in ("samples.png", "traversal.png", "interpolation_slerp.png", "reconstructions.png"):
         assert os.path.exists(os.path.join(workdir, "eval", name))
     code, out, err = run_main("experiments.sample", f"--workdir={workdir}", "--num=9")
     assert code == 0, err[-2000:]

@@ -12,10 +12,12 @@ from scipy import stats
 from genjax import losses
 from genjax.inference import (
     importance_log_likelihood,
+    interpolation_grids,
     lerp,
     perturbation_sensitivity,
     slerp,
     traversal,
+    traversal_grid,
 )
 
 DZ, DX, SIGMA = 2, 3, 0.5
@@ -143,3 +145,22 @@ def test_perturbation_sensitivity_finds_the_dimensions_that_matter():
     z = jax.random.normal(jax.random.key(0), (16, 3))
     sens = perturbation_sensitivity(decode, z, delta=1.0)
     np.testing.assert_allclose(sens, weights**2 / 3, rtol=1e-6)
+
+
+def test_decoded_grids_have_one_row_per_path_and_decode_the_endpoints():
+    rng = np.random.default_rng(3)
+    starts, ends = rng.normal(size=(3, 5)), rng.normal(size=(3, 5))
+    decode = lambda z: jnp.broadcast_to(z[:, None, None, :], (z.shape[0], 2, 2, 5))
+    grids = interpolation_grids(decode, starts, ends, 7)
+    for name in ("interpolation_lerp", "interpolation_slerp"):
+        g = np.asarray(grids[name])
+        assert g.shape == (3, 7, 2, 2, 5)
+        np.testing.assert_allclose(g[:, 0, 0, 0], starts, rtol=1e-5)
+        np.testing.assert_allclose(g[:, -1, 0, 0], ends, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        grids["interpolation_lerp"][:, 3, 0, 0], (starts + ends) / 2, rtol=1e-5
+    )
+    trav = np.asarray(traversal_grid(decode, starts[0], [1, 4], jnp.linspace(-1.0, 1.0, 3)))
+    assert trav.shape == (2, 3, 2, 2, 5)
+    np.testing.assert_allclose(trav[1, :, 0, 0, 4], [-1.0, 0.0, 1.0])
+    np.testing.assert_allclose(trav[1, :, 0, 0, 0], starts[0, 0])

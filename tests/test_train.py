@@ -24,7 +24,10 @@ def data():
     return load_data(tiny_config())
 
 
-@pytest.mark.parametrize("name", sorted(METHODS))
+SINGLE_LOSS = sorted(set(METHODS) - {"gan", "cgan", "vaegan"})  # players: tests/test_gan.py
+
+
+@pytest.mark.parametrize("name", SINGLE_LOSS)
 def test_each_method_lowers_its_loss_on_a_fixed_batch(name, data):
     config = tiny_config(name)
     method = get_method(name)(config, data.info)
@@ -81,7 +84,8 @@ def test_outputs_of_a_run(tmp_path):
         "samples.png",
         "traversal.png",
         "reconstructions.png",
-        "interpolation.png",
+        "interpolation_lerp.png",
+        "interpolation_slerp.png",
         "metrics.jsonl",
         "summary.json",
         "config.json",

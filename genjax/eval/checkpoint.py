@@ -36,7 +36,7 @@ def evaluate_checkpoint(
     config, data, method = trained.config, trained.data, trained.method
     out = out or os.path.join(workdir, "eval")
     os.makedirs(out, exist_ok=True)
-    params = trained.state.ema_params
+    params = trained.state.eval_params
     key = jax.random.fold_in(jax.random.key(config.seed), 10_000 + trained.step)
     results = {"step": trained.step, "dataset": config.data.name, "split": "test"}
     eval_step = make_eval_step(method.eval_metrics)

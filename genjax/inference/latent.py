@@ -81,3 +81,42 @@ def perturbation_sensitivity(
         return jnp.mean((shifted - base) ** 2)
 
     return jax.lax.map(one, jnp.arange(z.shape[-1]))
+
+
+Decode = Callable[[jax.Array], jax.Array]
+
+
+def interpolation_grids(decode: Decode, starts: jax.Array, ends: jax.Array, num: int) -> dict:
+    """Decoded lerp and slerp paths, one row per pair of endpoints.
+
+    Args:
+      decode: latents [N, D] -> images [N, H, W, C].
+      starts, ends: endpoints, shape [R, D].
+      num: points per path, endpoints included.
+
+    Returns:
+      {"interpolation_lerp": [R, num, H, W, C], "interpolation_slerp": same}.
+    """
+    out = {}
+    for name, path in (("lerp", lerp), ("slerp", slerp)):
+        z = jax.vmap(path, in_axes=(0, 0, None))(starts, ends, num)  # [R, num, D]
+        images = decode(z.reshape(-1, z.shape[-1]))
+        out[f"interpolation_{name}"] = images.reshape(*z.shape[:2], *images.shape[1:])
+    return out
+
+
+def traversal_grid(decode: Decode, z: jax.Array, dims: Sequence[int], values: jax.Array):
+    """Decoded traversal: row i varies dimension ``dims[i]`` over ``values``, others at z.
+
+    Args:
+      decode: latents [N, D] -> images [N, H, W, C].
+      z: base point, shape [D].
+      dims: dimensions to traverse.
+      values: settings, shape [V].
+
+    Returns:
+      Images [len(dims), V, H, W, C].
+    """
+    grid = traversal(z, dims, values)
+    images = decode(grid.reshape(-1, grid.shape[-1]))
+    return images.reshape(*grid.shape[:2], *images.shape[1:])

@@ -1,5 +1,19 @@
 """Pure losses: functions of arrays only (jax, numpy, optax). Import any one alone."""
 
+from genjax.losses.adversarial import (
+    ADVERSARIAL_LOSSES,
+    AdversarialLoss,
+    gradient_penalty,
+    hinge_discriminator,
+    hinge_generator,
+    least_squares_discriminator,
+    least_squares_generator,
+    minimax_generator,
+    non_saturating_discriminator,
+    non_saturating_generator,
+    r1_penalty,
+    wasserstein_discriminator,
+)
 from genjax.losses.autoencoder import l1_penalty, sparse_autoencoder_loss
 from genjax.losses.likelihoods import (
     bernoulli_log_likelihood,
@@ -11,6 +25,18 @@ from genjax.losses.likelihoods import (
 from genjax.losses.vae import beta_elbo, elbo, elbo_loss, iwae_bound, iwae_loss
 
 __all__ = [
+    "ADVERSARIAL_LOSSES",
+    "AdversarialLoss",
+    "gradient_penalty",
+    "hinge_discriminator",
+    "hinge_generator",
+    "least_squares_discriminator",
+    "least_squares_generator",
+    "minimax_generator",
+    "non_saturating_discriminator",
+    "non_saturating_generator",
+    "r1_penalty",
+    "wasserstein_discriminator",
     "bernoulli_log_likelihood",
     "beta_elbo",
     "elbo",

@@ -2,8 +2,8 @@
 
 import functools
 
-from genjax.methods import autoencoder, vae
-from genjax.methods.base import DataInfo, Method
+from genjax.methods import autoencoder, gan, vae, vaegan
+from genjax.methods.base import DataInfo, Method, Player
 
 METHODS = {
     "autoencoder": functools.partial(autoencoder.make, sparse=False),
@@ -12,6 +12,9 @@ METHODS = {
     "beta_vae": functools.partial(vae.make, variant="beta_vae"),
     "cvae": functools.partial(vae.make, variant="cvae"),
     "iwae": functools.partial(vae.make, variant="iwae"),
+    "gan": functools.partial(gan.make, variant="gan"),
+    "cgan": functools.partial(gan.make, variant="cgan"),
+    "vaegan": vaegan.make,
 }
 
 
@@ -22,4 +25,4 @@ def get_method(name: str):
     return METHODS[name]
 
 
-__all__ = ["METHODS", "DataInfo", "Method", "get_method"]
+__all__ = ["METHODS", "DataInfo", "Method", "Player", "get_method"]

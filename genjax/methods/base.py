@@ -6,6 +6,7 @@ from typing import Any
 
 import jax
 import numpy as np
+import optax
 
 Params = Any
 Batch = dict[str, jax.Array]
@@ -29,12 +30,38 @@ class DataInfo:
 
 
 @dataclasses.dataclass(frozen=True)
+class Player:
+    """One parameter group of a multi-player method (a GAN's generator or discriminator).
+
+    Attributes:
+      name: the group's key in the method's params dict.
+      loss: (params, batch, key) -> (scalar loss, metrics), differentiated with respect to
+        ``params[name]`` only; the other groups are read, never updated, by this player.
+      tx: this group's own optax optimizer.
+      repeats: updates per train step (a critic's n_critic); the global batch is split into
+        this many equal parts, one per update.
+      ema: keep an exponential moving average of this group for evaluation and samples.
+    """
+
+    name: str
+    loss: Callable[[Params, Batch, jax.Array], tuple[jax.Array, dict[str, jax.Array]]]
+    tx: optax.GradientTransformation
+    repeats: int = 1
+    ema: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
 class Method:
     """A family's pure functions. ``images`` of reports are [rows, cols, H, W, C] in [0, 1].
+
+    A method is trained either by ``loss`` (one optimizer over all params, built by the spine
+    from ``config.optim``) or by ``players`` (params is a dict of groups, each updated in turn
+    by its own loss and optimizer); exactly one of the two is given.
 
     Attributes:
       init: (key, example_batch) -> params.
       loss: (params, batch, key) -> (scalar loss, metrics); differentiated by the spine.
+        None for methods trained by players.
       eval_metrics: (params, batch, key) -> per-example metrics, each shape [B].
       sample: (params, key, num) -> images [num, H, W, C] in [0, 1], or None.
       report: (params, batches, key) -> (scalars, images), the heavy end-of-training
@@ -42,11 +69,12 @@ class Method:
       generate: (params, key, num, labels or None) -> images [num, H, W, C] in [0, 1] drawn
         like the data (binary draws for binary data), for sample-quality metrics; or None.
       conditional: ``generate`` honours labels (class-conditional accuracy is scored).
+      players: the groups of a multi-player method, updated in this order each step.
     """
 
     name: str
     init: Callable[[jax.Array, Batch], Params]
-    loss: Callable[[Params, Batch, jax.Array], tuple[jax.Array, dict[str, jax.Array]]]
+    loss: Callable[[Params, Batch, jax.Array], tuple[jax.Array, dict[str, jax.Array]]] | None
     eval_metrics: Callable[[Params, Batch, jax.Array], dict[str, jax.Array]]
     sample: Callable[[Params, jax.Array, int], jax.Array] | None = None
     report: (
@@ -58,6 +86,7 @@ class Method:
     ) = None
     generate: Callable[[Params, jax.Array, int, np.ndarray | None], jax.Array] | None = None
     conditional: bool = False
+    players: tuple[Player, ...] = ()
 
 
 def check_choice(what: str, value: str, valid) -> None:

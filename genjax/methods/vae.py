@@ -7,7 +7,7 @@ import jax.numpy as jnp
 import ml_collections
 import numpy as np
 
-from genjax.inference import importance_log_likelihood, slerp, traversal
+from genjax.inference import importance_log_likelihood, interpolation_grids, traversal_grid
 from genjax.losses import (
     elbo_loss,
     gaussian_log_density_logvar,
@@ -148,19 +148,16 @@ def make(config: ml_collections.ConfigDict, info: DataInfo, variant: str = "vae"
         recon_grid = np.stack([np.asarray(display(x[:n], info)), np.asarray(recon)])
         order = np.argsort(-np.var(means, axis=0))[: min(10, means.shape[1])]
         values = jnp.linspace(-3.0, 3.0, 9)
-        z0 = jnp.asarray(means[0])
-        grid = traversal(z0, order, values)
-        y0 = None if y is None else jnp.full((grid.shape[0] * grid.shape[1],), y[0])
-        trav = decode_grid(params, grid.reshape(-1, grid.shape[-1]), y0)
-        rows = [
-            slerp(jnp.asarray(means[2 * i]), jnp.asarray(means[2 * i + 1]), 10) for i in range(4)
-        ]
-        y1 = None if y is None else jnp.full((40,), y[0])
-        interp = decode_grid(params, jnp.concatenate(rows), y1)
+        y0 = None if y is None else jnp.full((len(order) * len(values),), y[0])
+        trav = traversal_grid(lambda z: decode_grid(params, z, y0), means[0], order, values)
+        y1 = None if y is None else jnp.full((40,), y[0])  # 4 paths of 10 points
+        paths = interpolation_grids(
+            lambda z: decode_grid(params, z, y1), means[0:8:2], means[1:8:2], 10
+        )
         return {
             "reconstructions": recon_grid,
-            "traversal": np.asarray(trav).reshape(*grid.shape[:2], *info.image_shape),
-            "interpolation": np.asarray(interp).reshape(4, 10, *info.image_shape),
+            "traversal": np.asarray(trav),
+            **{name: np.asarray(grid) for name, grid in paths.items()},
         }
 
     return Method(variant, init, loss, eval_metrics, sample, report, generate, conditional)

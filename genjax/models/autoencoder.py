@@ -24,7 +24,8 @@ def check_image_shape(x: jax.Array, image_shape: Sequence[int]) -> None:
         )
 
 
-def _with_labels(h: jax.Array, y: jax.Array | None, num_classes: int) -> jax.Array:
+def with_labels(h: jax.Array, y: jax.Array | None, num_classes: int) -> jax.Array:
+    """Append one-hot labels to features ``h`` [B, F] (unchanged when unconditional)."""
     if num_classes == 0:
         return h
     if y is None:
@@ -59,7 +60,7 @@ class Encoder(nn.Module):
             h = ConvTrunk(self.conv_features)(x)
         else:
             h = x.reshape(x.shape[0], -1)
-        h = _with_labels(h, y, self.num_classes)
+        h = with_labels(h, y, self.num_classes)
         return MLP((*self.hidden, self.out_dim))(h)
 
 
@@ -78,7 +79,7 @@ class Decoder(nn.Module):
 
     @nn.compact
     def __call__(self, z: jax.Array, y: jax.Array | None = None) -> dict[str, jax.Array]:
-        h = _with_labels(z, y, self.num_classes)
+        h = with_labels(z, y, self.num_classes)
         if self.architecture == "conv":
             h = nn.relu(MLP(self.hidden)(h))
             out = DeconvTrunk(tuple(reversed(self.conv_features)), self.image_shape)(h)

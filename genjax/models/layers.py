@@ -71,11 +71,14 @@ class DeconvTrunk(nn.Module):
     Attributes:
       features: channel widths from the coarsest map upward (reverse of the encoder).
       out_shape: (H, W, C_out) of the output.
+      kernel_size: side of the transposed-convolution kernels (4 in DCGAN, which avoids the
+        checkerboard of a 3x3 kernel at stride 2).
     """
 
     features: Sequence[int]
     out_shape: Sequence[int]
     activation: str = "relu"
+    kernel_size: int = 3
 
     @nn.compact
     def __call__(self, z: jax.Array) -> jax.Array:
@@ -83,5 +86,6 @@ class DeconvTrunk(nn.Module):
         h, w = check_downsampling(self.out_shape, len(self.features))
         x = act(nn.Dense(h * w * self.features[0])(z)).reshape(z.shape[0], h, w, self.features[0])
         for width in self.features:
-            x = act(nn.ConvTranspose(width, (3, 3), strides=(2, 2), padding="SAME")(x))
+            k = (self.kernel_size, self.kernel_size)
+            x = act(nn.ConvTranspose(width, k, strides=(2, 2), padding="SAME")(x))
         return nn.Conv(self.out_shape[-1], (3, 3), padding="SAME")(x)

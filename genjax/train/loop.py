@@ -1,6 +1,5 @@
 """``train_and_evaluate(config, workdir)``: the one loop that drives every family."""
 
-import functools
 import json
 import os
 import time
@@ -18,16 +17,18 @@ from genjax.methods import get_method
 from genjax.train import checkpoint
 from genjax.train.data import load_data
 from genjax.train.logging import MetricWriter
-from genjax.train.optim import make_optimizer
 from genjax.train.sharding import check_batch_size, data_sharding, make_mesh, replicated
-from genjax.train.state import create_train_state, train_step
+from genjax.train.step import make_training
 
-WATCHED = ("loss", "grad_norm", "param_norm")
+
+def watched(name: str) -> bool:
+    """Metrics whose non-finite value halts training: losses and norms."""
+    return name.endswith("loss") or name.endswith("_norm")
 
 
 def check_finite(step: int, metrics: dict[str, float], last_good: int | None, workdir: str):
-    """Halt with a one-line error naming the step when a watched metric is not finite."""
-    bad = [k for k in WATCHED if k in metrics and not np.isfinite(metrics[k])]
+    """Halt with a one-line error naming the step when a loss or a norm is not finite."""
+    bad = [k for k, v in metrics.items() if watched(k) and not np.isfinite(v)]
     if bad:
         kept = f"step {last_good}" if last_good is not None else "none saved yet"
         raise FloatingPointError(
@@ -84,7 +85,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
     check_batch_size(config.eval.batch_size, mesh, "eval.batch_size")
     data = load_data(config)
     method = get_method(config.method)(config, data.info)
-    tx = make_optimizer(config.optim, config.train.steps)
+    init_fn, train_fn = make_training(method, config)
 
     root = jax.random.key(config.seed)
     init_key, train_key, eval_key, report_key, suite_key = (
@@ -102,7 +103,6 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
         )
     local_batch = config.train.batch_size // jax.process_count()
     example = to_global(data.transform({k: v[:local_batch] for k, v in data.train.items()}), shard)
-    init_fn = lambda key, batch: create_train_state(method.init(key, batch), tx)
     state = jax.jit(init_fn, out_shardings=repl)(init_key, example)
 
     manager = checkpoint.make_manager(workdir, config.train.keep_checkpoints)
@@ -122,7 +122,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
     last_good = manager.latest_step()
 
     step_fn = jax.jit(
-        functools.partial(train_step, loss_fn=method.loss, tx=tx, ema_decay=config.train.ema_decay),
+        train_fn,
         donate_argnums=0,
         in_shardings=(repl, shard, repl),
         out_shardings=(repl, repl),
@@ -159,13 +159,15 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
         state, metrics = step_fn(state, to_global(next(it), shard), train_key)
         bar.update(1)
         is_last = step == total
-        if step % t_cfg.log_every == 0 or step % t_cfg.ckpt_every == 0 or is_last:
+        is_eval = step % t_cfg.eval_every == 0 or is_last
+        if step % t_cfg.log_every == 0 or step % t_cfg.ckpt_every == 0 or is_eval:
             train_metrics = {k: float(v) for k, v in jax.device_get(metrics).items()}
-            check_finite(step, train_metrics, last_good, workdir)
+            check_finite(step, train_metrics, last_good, workdir)  # before samples or a save
             writer.scalars(step, "train", train_metrics)
-            bar.set_postfix(loss=f"{train_metrics['loss']:.4g}", refresh=False)
-        if step % t_cfg.eval_every == 0 or is_last:
-            test = eval_and_sample(state.ema_params, step)
+            shown = {k: f"{v:.4g}" for k, v in train_metrics.items() if k.endswith("loss")}
+            bar.set_postfix(shown, refresh=False)
+        if is_eval:
+            test = eval_and_sample(state.eval_params, step)
         if step % t_cfg.ckpt_every == 0 or is_last:
             checkpoint.save(manager, step, state, it.get_state(), config.to_dict())
             last_good = step
@@ -174,7 +176,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
     manager.wait_until_finished()
 
     if test is None:  # nothing left to train: evaluate the restored state
-        test = eval_and_sample(state.ema_params, total)
+        test = eval_and_sample(state.eval_params, total)
     summary = {
         "method": config.method,
         "dataset": config.data.name,
@@ -191,7 +193,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
     if sample_quality:
         summary["suite"] = sample_quality
     scalars = write_report(
-        method, state.ema_params, data, config, report_key, workdir, writer, total
+        method, state.eval_params, data, config, report_key, workdir, writer, total
     )
     summary.update(scalars)
     writer.scalars(total, "report", scalars)

@@ -41,3 +41,30 @@ def make_optimizer(
     if cfg.grad_clip > 0:
         opt = optax.chain(optax.clip_by_global_norm(cfg.grad_clip), opt)
     return opt
+
+
+def player_optimizer(
+    config: ml_collections.ConfigDict, name: str, repeats: int = 1
+) -> optax.GradientTransformation:
+    """The optimizer of player ``name``: ``config.optim`` with the fields of the sub-dict
+    ``config.optim.<name>`` (if present) replaced, scheduled over ``train.steps * repeats``
+    updates (a critic updated n_critic times per step decays on its own clock).
+
+    Args:
+      config: the experiment config.
+      name: the player's name.
+      repeats: the player's updates per train step.
+
+    Returns:
+      The player's optax chain.
+    """
+    base = {k: v for k, v in config.optim.items() if not isinstance(v, ml_collections.ConfigDict)}
+    overrides = config.optim.get(name) or {}
+    unknown = sorted(set(overrides) - set(base))
+    if unknown:
+        raise ValueError(
+            f"unknown field(s) {', '.join(unknown)} in optim.{name}; "
+            f"valid: {', '.join(sorted(base))}"
+        )
+    merged = ml_collections.ConfigDict({**base, **dict(overrides)})
+    return make_optimizer(merged, config.train.steps * repeats)

@@ -10,9 +10,9 @@ import orbax.checkpoint as ocp
 from genjax.methods import Method, get_method
 from genjax.train.checkpoint import make_manager
 from genjax.train.data import Data, load_data
-from genjax.train.optim import make_optimizer
 from genjax.train.sharding import make_mesh, replicated
-from genjax.train.state import TrainState, create_train_state
+from genjax.train.state import TrainState
+from genjax.train.step import make_training
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,12 +52,10 @@ def load_trained(
     config.eval.update(eval_overrides or {})
     data = load_data(config)
     method = get_method(config.method)(config, data.info)
-    tx = make_optimizer(config.optim, config.train.steps)
+    init_fn, _ = make_training(method, config)
     example = data.transform({k: v[:2] for k, v in data.train.items()})
     repl = replicated(make_mesh())
-    abstract = jax.eval_shape(
-        lambda: create_train_state(method.init(jax.random.key(0), example), tx)
-    )
+    abstract = jax.eval_shape(init_fn, jax.random.key(0), example)
     abstract = jax.tree.map(
         lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype, sharding=repl), abstract
     )

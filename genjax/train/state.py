@@ -29,6 +29,21 @@ class TrainState(flax.struct.PyTreeNode):
     opt_state: optax.OptState
     ema_params: Params
 
+    @property
+    def eval_params(self) -> Params:
+        """Parameters for evaluation and samples: ``params`` with every averaged group replaced
+        by its EMA. Single-optimizer methods average everything, so this is ``ema_params``; a
+        GAN averages only its generator and evaluates with the current discriminator."""
+        return {**self.params, **self.ema_params}
+
+
+def ema_update(params: Params, ema: Params, step: jax.Array, ema_decay: float) -> Params:
+    """One EMA step; the decay at step t is ``min(ema_decay, (1 + t) / (10 + t))`` so early
+    averages are not stale, and ``ema_decay=0`` keeps the EMA equal to ``params``."""
+    t = step.astype(jnp.float32)
+    decay = jnp.minimum(ema_decay, (1.0 + t) / (10.0 + t))
+    return optax.incremental_update(params, ema, step_size=1.0 - decay)
+
 
 def create_train_state(params: Params, tx: optax.GradientTransformation) -> TrainState:
     """A step-0 state whose EMA starts at the initial parameters."""
@@ -57,8 +72,7 @@ def train_step(
       base_key: root training key; this step's key is ``fold_in(base_key, state.step)``.
       loss_fn: ``(params, batch, key) -> (loss, metrics)``.
       tx: optax transformation.
-      ema_decay: EMA decay in [0, 1); 0 keeps ema_params equal to params. The decay used at
-        step t is ``min(ema_decay, (1 + t) / (10 + t))`` so early averages are not stale.
+      ema_decay: EMA decay in [0, 1) (see ``ema_update``).
 
     Returns:
       (new state, metrics) with loss, the family's metrics, and l2 norms of grads, params and
@@ -68,9 +82,7 @@ def train_step(
     (loss, metrics), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params, batch, key)
     updates, opt_state = tx.update(grads, state.opt_state, state.params)
     params = optax.apply_updates(state.params, updates)
-    t = state.step.astype(jnp.float32)
-    decay = jnp.minimum(ema_decay, (1.0 + t) / (10.0 + t))
-    ema = optax.incremental_update(params, state.ema_params, step_size=1.0 - decay)
+    ema = ema_update(params, state.ema_params, state.step, ema_decay)
     metrics = {
         **metrics,
         "loss": loss,

@@ -1,0 +1,172 @@
+"""Adversarial losses: functions of discriminator outputs, and gradient penalties.
+
+Every ``*_discriminator`` / ``*_generator`` pair takes raw discriminator outputs (logits for the
+non-saturating and minimax games, unconstrained scores for hinge, least-squares and Wasserstein)
+and returns ``(scalar_to_minimise, metrics)``. The penalties take the discriminator's ``apply``
+(``x -> outputs [B]``) and inputs, so they compose with any network.
+"""
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+Metrics = dict[str, jax.Array]
+
+
+def _d_metrics(real: jax.Array, fake: jax.Array) -> Metrics:
+    return {"d_real": jnp.mean(real), "d_fake": jnp.mean(fake)}
+
+
+def non_saturating_discriminator(real: jax.Array, fake: jax.Array) -> tuple[jax.Array, Metrics]:
+    """-log D(x) - log(1 - D(G(z))) with D = sigmoid(logit) (Goodfellow et al. 2014).
+
+    Args:
+      real: logits on data, shape [B].
+      fake: logits on generated samples, shape [B'].
+
+    Returns:
+      (mean over real + mean over fake, metrics with the mean logits).
+    """
+    loss = jnp.mean(jax.nn.softplus(-real)) + jnp.mean(jax.nn.softplus(fake))
+    return loss, _d_metrics(real, fake)
+
+
+def non_saturating_generator(fake: jax.Array) -> tuple[jax.Array, Metrics]:
+    """-log D(G(z)): the generator loss with strong gradients early in training.
+
+    Args:
+      fake: logits on generated samples, shape [B].
+
+    Returns:
+      (loss, {}).
+    """
+    return jnp.mean(jax.nn.softplus(-fake)), {}
+
+
+def minimax_generator(fake: jax.Array) -> tuple[jax.Array, Metrics]:
+    """log(1 - D(G(z))): the generator's side of the original zero-sum game.
+
+    Args:
+      fake: logits on generated samples, shape [B].
+
+    Returns:
+      (loss, {}); it saturates when D rejects samples confidently.
+    """
+    return -jnp.mean(jax.nn.softplus(fake)), {}
+
+
+def hinge_discriminator(real: jax.Array, fake: jax.Array) -> tuple[jax.Array, Metrics]:
+    """max(0, 1 - D(x)) + max(0, 1 + D(G(z))) (Lim & Ye 2017; Miyato et al. 2018).
+
+    Args:
+      real: scores on data, shape [B].
+      fake: scores on generated samples, shape [B'].
+
+    Returns:
+      (loss, metrics).
+    """
+    loss = jnp.mean(jax.nn.relu(1.0 - real)) + jnp.mean(jax.nn.relu(1.0 + fake))
+    return loss, _d_metrics(real, fake)
+
+
+def hinge_generator(fake: jax.Array) -> tuple[jax.Array, Metrics]:
+    """-D(G(z)), the generator side of the hinge game (also Wasserstein's)."""
+    return -jnp.mean(fake), {}
+
+
+def least_squares_discriminator(real: jax.Array, fake: jax.Array) -> tuple[jax.Array, Metrics]:
+    """LSGAN (Mao et al. 2017) with targets a=0 (fake), b=1 (real): ½(D(x)-1)² + ½D(G(z))².
+
+    Args:
+      real: scores on data, shape [B].
+      fake: scores on generated samples, shape [B'].
+
+    Returns:
+      (loss, metrics).
+    """
+    loss = 0.5 * jnp.mean((real - 1.0) ** 2) + 0.5 * jnp.mean(fake**2)
+    return loss, _d_metrics(real, fake)
+
+
+def least_squares_generator(fake: jax.Array) -> tuple[jax.Array, Metrics]:
+    """LSGAN generator with target c=1: ½(D(G(z)) - 1)²."""
+    return 0.5 * jnp.mean((fake - 1.0) ** 2), {}
+
+
+def wasserstein_discriminator(real: jax.Array, fake: jax.Array) -> tuple[jax.Array, Metrics]:
+    """Critic loss E[D(G(z))] - E[D(x)] (Arjovsky et al. 2017); pair it with a Lipschitz
+    constraint (``gradient_penalty`` or spectral normalisation).
+
+    Args:
+      real: critic scores on data, shape [B].
+      fake: critic scores on generated samples, shape [B'].
+
+    Returns:
+      (loss, metrics with the Wasserstein estimate ``w_distance`` = -loss).
+    """
+    loss = jnp.mean(fake) - jnp.mean(real)
+    return loss, {**_d_metrics(real, fake), "w_distance": -loss}
+
+
+class AdversarialLoss(NamedTuple):
+    """The two sides of one game."""
+
+    discriminator: Callable[[jax.Array, jax.Array], tuple[jax.Array, Metrics]]
+    generator: Callable[[jax.Array], tuple[jax.Array, Metrics]]
+
+
+ADVERSARIAL_LOSSES = {
+    "non_saturating": AdversarialLoss(non_saturating_discriminator, non_saturating_generator),
+    "minimax": AdversarialLoss(non_saturating_discriminator, minimax_generator),
+    "hinge": AdversarialLoss(hinge_discriminator, hinge_generator),
+    "least_squares": AdversarialLoss(least_squares_discriminator, least_squares_generator),
+    "wasserstein": AdversarialLoss(wasserstein_discriminator, hinge_generator),
+}
+
+
+def _input_grad_sq_norms(apply_fn: Callable[[jax.Array], jax.Array], x: jax.Array) -> jax.Array:
+    """||d apply_fn(x)_i / d x_i||² per example (outputs are per-example, so one VJP does)."""
+    grads = jax.grad(lambda v: jnp.sum(apply_fn(v)))(x)
+    return jnp.sum(grads.reshape(x.shape[0], -1) ** 2, axis=-1)
+
+
+def gradient_penalty(
+    apply_fn: Callable[[jax.Array], jax.Array],
+    real: jax.Array,
+    fake: jax.Array,
+    key: jax.Array,
+    target: float = 1.0,
+) -> jax.Array:
+    """WGAN-GP penalty (Gulrajani et al. 2017): E[(||∇D(x̂)|| - target)²] at random points
+    x̂ = εx + (1-ε)x̃ on lines between real and generated examples, ε ~ U[0, 1].
+
+    Args:
+      apply_fn: the discriminator on a batch, ``x -> scores [B]``.
+      real: data, shape [B, ...].
+      fake: generated samples, same shape.
+      key: draws ε per example.
+      target: the gradient norm aimed at (1 for a 1-Lipschitz critic).
+
+    Returns:
+      The penalty, a scalar (multiply by λ, typically 10).
+    """
+    real, fake = jnp.asarray(real), jnp.asarray(fake)
+    eps = jax.random.uniform(key, (real.shape[0],) + (1,) * (real.ndim - 1), real.dtype)
+    mixed = eps * real + (1.0 - eps) * fake
+    norms = jnp.sqrt(_input_grad_sq_norms(apply_fn, mixed) + 1e-12)
+    return jnp.mean((norms - target) ** 2)
+
+
+def r1_penalty(apply_fn: Callable[[jax.Array], jax.Array], real: jax.Array) -> jax.Array:
+    """R1 regulariser (Mescheder et al. 2018): E[||∇D(x)||²] on data.
+
+    Args:
+      apply_fn: the discriminator on a batch, ``x -> scores [B]``.
+      real: data, shape [B, ...].
+
+    Returns:
+      The mean squared gradient norm (the usual weight is γ/2).
+    """
+    return jnp.mean(_input_grad_sq_norms(apply_fn, real))

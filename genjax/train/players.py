@@ -1,0 +1,117 @@
+"""The train step of multi-player methods (GANs): each group of parameters is updated in
+turn by its own loss and optimizer, inside one jitted step."""
+
+import jax
+import jax.numpy as jnp
+import optax
+
+from genjax.methods.base import Player
+from genjax.train.state import Batch, Metrics, Params, TrainState, ema_update
+
+
+def create_players_state(params: dict[str, Params], players: tuple[Player, ...]) -> TrainState:
+    """A step-0 state: one optimizer state per player, an EMA of the players that keep one.
+
+    Args:
+      params: the method's params, a dict with one entry per player name.
+      players: the method's players.
+
+    Returns:
+      A TrainState whose opt_state and ema_params are dicts keyed by player name.
+    """
+    missing = [p.name for p in players if p.name not in params]
+    if missing:
+        raise ValueError(f"params have no group for players {missing}; groups: {list(params)}")
+    return TrainState(
+        step=jnp.zeros((), jnp.int32),
+        params=params,
+        opt_state={p.name: p.tx.init(params[p.name]) for p in players},
+        ema_params={p.name: jax.tree.map(jnp.copy, params[p.name]) for p in players if p.ema},
+    )
+
+
+def split_batch(batch: Batch, parts: int) -> Batch:
+    """[B, ...] -> [parts, B / parts, ...], part i holding rows i, i + parts, ...
+
+    Strided rather than contiguous parts keep each part spread over the data-sharded devices.
+    """
+    size = next(iter(batch.values())).shape[0]
+    if size % parts:
+        raise ValueError(
+            f"the batch of {size} cannot be split into {parts} equal updates: make "
+            f"train.batch_size a multiple of {parts}"
+        )
+    return jax.tree.map(
+        lambda a: a.reshape(size // parts, parts, *a.shape[1:]).swapaxes(0, 1), batch
+    )
+
+
+def _player_updates(player: Player, params: dict, opt_state, batch: Batch, key: jax.Array):
+    """``player.repeats`` updates of ``params[player.name]``; returns the new group, its
+    optimizer state, and metrics averaged over the updates."""
+
+    def update(carry, inputs):
+        own, opt = carry
+        part, k = inputs
+        loss_fn = lambda p: player.loss({**params, player.name: p}, part, k)
+        (loss, metrics), grads = jax.value_and_grad(loss_fn, has_aux=True)(own)
+        updates, opt = player.tx.update(grads, opt, own)
+        metrics = {
+            **metrics,
+            f"{player.name}_loss": loss,
+            f"{player.name}_grad_norm": optax.global_norm(grads),
+            f"{player.name}_update_norm": optax.global_norm(updates),
+        }
+        return (optax.apply_updates(own, updates), opt), metrics
+
+    own = params[player.name]
+    if player.repeats == 1:
+        (own, opt_state), metrics = update((own, opt_state), (batch, key))
+        return own, opt_state, metrics
+    inputs = (split_batch(batch, player.repeats), jax.random.split(key, player.repeats))
+    (own, opt_state), metrics = jax.lax.scan(update, (own, opt_state), inputs)
+    return own, opt_state, jax.tree.map(jnp.mean, metrics)
+
+
+def players_step(
+    state: TrainState,
+    batch: Batch,
+    base_key: jax.Array,
+    *,
+    players: tuple[Player, ...],
+    ema_decay: float,
+) -> tuple[TrainState, Metrics]:
+    """One step of every player, in order; pure, to be jitted once with the state donated.
+
+    Each player differentiates its loss with respect to its own group only, and applies its
+    own optimizer to it: no other group changes. Later players see the groups already
+    updated in this step (alternating updates, as in Goodfellow et al. 2014).
+
+    Args:
+      state: from ``create_players_state``.
+      batch: global batch (split into ``repeats`` parts for a repeated player).
+      base_key: root training key; player i's key is ``fold_in(fold_in(base_key, step), i)``.
+      players: the method's players.
+      ema_decay: EMA decay for the players that keep one (see ``ema_update``).
+
+    Returns:
+      (new state, metrics): each loss's metrics, ``<player>_loss``, ``<player>_grad_norm`` and
+      ``<player>_update_norm`` (means over a player's repeats), plus ``grad_norm`` (root sum of
+      squares of the players' gradient norms) and ``param_norm`` over all groups.
+    """
+    key = jax.random.fold_in(base_key, state.step)
+    params, opt_state, ema, metrics = dict(state.params), dict(state.opt_state), {}, {}
+    for i, player in enumerate(players):
+        own, opt_state[player.name], out = _player_updates(
+            player, params, opt_state[player.name], batch, jax.random.fold_in(key, i)
+        )
+        params[player.name] = own
+        metrics.update(out)
+        if player.ema:
+            ema[player.name] = ema_update(own, state.ema_params[player.name], state.step, ema_decay)
+    metrics["grad_norm"] = jnp.sqrt(sum(metrics[f"{p.name}_grad_norm"] ** 2 for p in players))
+    metrics["param_norm"] = optax.global_norm(params)
+    new_state = state.replace(
+        step=state.step + 1, params=params, opt_state=opt_state, ema_params=ema
+    )
+    return new_state, metrics
