@@ -59,7 +59,9 @@ def get_config(arg: str | None = None):
     c.loss = dict(
         adversarial="non_saturating",  # genjax.losses.ADVERSARIAL_LOSSES
         gradient_penalty=0.0,  # λ of WGAN-GP
-        r1=1.0,  # γ of R1 (weight γ/2); without it the digits GAN collapses to one mode
+        # γ of R1 (weight γ/2). The digits GAN collapses to one mode without it; the VAE-GAN
+        # does not need it, and with γ=1 its encoder collapses to the prior (KL 0.6 nats).
+        r1=0.0 if args["variant"] == "vaegan" else 1.0,
         # VAE-GAN: KL weight, γ (the decoder's weight on the error in discriminator
         # features; the encoder's is 1), and an optional pixel-space error.
         kl_weight=1.0,

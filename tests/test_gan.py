@@ -279,3 +279,14 @@ def test_conditional_gan_run_scores_its_labels_and_sample_writes_latent_grids(tm
     assert code == 0, err[-2000:]
     for name in ("samples_step10_seed0", "interpolation_lerp", "interpolation_slerp", "traversal"):
         assert os.path.exists(os.path.join(workdir, "samples", f"{name}.png")), name
+
+
+def test_trains_on_tfds_mnist_at_28x28_with_mock_data(tmp_path):
+    import tensorflow_datasets as tfds
+
+    config = tiny_gan_config("cgan", steps=3, arch="conv")
+    config.data.name = "mnist"
+    with tfds.testing.mock_data(num_examples=64):
+        summary = train_and_evaluate(config, str(tmp_path))
+    assert summary["dataset"] == "mnist" and np.isfinite(summary["test_d_real"])
+    assert os.path.exists(os.path.join(str(tmp_path), "interpolation_slerp.png"))

@@ -31,13 +31,14 @@ def results():
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.parametrize("arch", ["mlp", "conv"])
-def test_eight_devices_match_one_device(results, arch):
-    one, eight = results[arch]["1"], results[arch]["8"]
+@pytest.mark.parametrize("case", ["mlp", "conv", "cgan"])
+def test_eight_devices_match_one_device(results, case):
+    one, eight = results[case]["1"], results[case]["8"]
     np.testing.assert_allclose(eight["losses"], one["losses"], rtol=1e-5, atol=1e-5)
     for a, b in zip(eight["params"], one["params"], strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
-    assert one["losses"][-1] < one["losses"][0]
+    if case != "cgan":  # a discriminator's loss need not fall while its generator learns
+        assert one["losses"][-1] < one["losses"][0]
 
 
 def test_batch_not_divisible_by_devices_is_a_one_line_error(results):
