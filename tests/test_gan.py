@@ -275,6 +275,7 @@ def test_conditional_gan_run_scores_its_labels_and_sample_writes_latent_grids(tm
     model = summary["suite"]["model"]
     assert model["num_samples"] == 300 and 0.0 <= model["class_accuracy"] <= 1.0
     assert {"floor", "ceiling"} <= set(summary["suite"]) and np.isfinite(summary["test_d_real"])
+    assert summary["params"] == "ema of generator"
     code, out, err = run_main("experiments.sample", f"--workdir={workdir}", "--num=20")
     assert code == 0, err[-2000:]
     for name in ("samples_step10_seed0", "interpolation_lerp", "interpolation_slerp", "traversal"):

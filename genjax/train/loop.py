@@ -188,7 +188,10 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
         "train": train_metrics,
         **{f"test_{k}": v for k, v in test.items()},
         "test_rows": int(len(next(iter(data.test.values())))),
-        "params": "ema" if config.train.ema_decay > 0 else "raw",
+        # Which parameters were evaluated: the EMA of every averaged group (a GAN: generator).
+        "params": "raw"
+        if config.train.ema_decay == 0
+        else ("ema of " + "+".join(sorted(state.ema_params)) if method.players else "ema"),
     }
     if sample_quality:
         summary["suite"] = sample_quality
