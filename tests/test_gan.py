@@ -19,7 +19,7 @@ from genjax.train.loop import train_and_evaluate
 from genjax.train.optim import player_optimizer
 from genjax.train.restore import load_trained
 from genjax.train.step import make_training
-from tests.helpers import tiny_gan_config
+from tests.helpers import assert_resume_is_bitwise_exact, tiny_gan_config
 
 
 @pytest.fixture(scope="module")
@@ -227,21 +227,9 @@ def test_vaegan_encoder_gradient_ignores_gamma_and_the_adversary(data):
 # ---- the loop: resume, divergence, errors -----------------------------------------------
 
 
-def _leaves(state):
-    return jax.tree.leaves(jax.device_get(state))
-
-
 def test_gan_resume_is_bitwise_exact(tmp_path):
     config = functools.partial(tiny_gan_config, "cgan", n_critic=2)
-    stopped, straight = str(tmp_path / "stopped"), str(tmp_path / "straight")
-    train_and_evaluate(config(steps=10), stopped)
-    summary = train_and_evaluate(config(steps=20), stopped)
-    assert summary["resumed_from"] == 10
-    train_and_evaluate(config(steps=20), straight)
-    a, b = load_trained(stopped).state, load_trained(straight).state
-    assert int(a.step) == int(b.step) == 20
-    for x, y in zip(_leaves(a), _leaves(b), strict=True):
-        np.testing.assert_array_equal(x, y)
+    assert_resume_is_bitwise_exact(config, tmp_path, first=10, total=20)
 
 
 def test_gan_divergence_halts_with_the_spines_error(tmp_path):

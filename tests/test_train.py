@@ -16,7 +16,7 @@ from genjax.train.loop import train_and_evaluate
 from genjax.train.optim import make_optimizer
 from genjax.train.restore import load_trained
 from genjax.train.state import create_train_state, train_step
-from tests.helpers import tiny_config
+from tests.helpers import assert_resume_is_bitwise_exact, tiny_config
 
 
 @pytest.fixture(scope="module")
@@ -66,15 +66,7 @@ def _leaves(state):
 
 
 def test_resume_is_bitwise_exact(tmp_path):
-    stopped, straight = str(tmp_path / "stopped"), str(tmp_path / "straight")
-    train_and_evaluate(tiny_config(steps=15), stopped)
-    summary = train_and_evaluate(tiny_config(steps=30), stopped)
-    assert summary["resumed_from"] == 15
-    train_and_evaluate(tiny_config(steps=30), straight)
-    a, b = load_trained(stopped).state, load_trained(straight).state
-    assert int(a.step) == int(b.step) == 30
-    for x, y in zip(_leaves(a), _leaves(b), strict=True):
-        np.testing.assert_array_equal(x, y)
+    assert_resume_is_bitwise_exact(tiny_config, tmp_path, first=15, total=30)
 
 
 def test_outputs_of_a_run(tmp_path):

@@ -86,6 +86,23 @@ def latent_images(decode, key: jax.Array, latent_dim: int) -> dict[str, np.ndarr
     return {name: np.asarray(grid) for name, grid in grids.items()}
 
 
+def adversarial_players(
+    config: ml_collections.ConfigDict, discriminator_loss, generator_loss
+) -> tuple[Player, Player]:
+    """The discriminator (``train.n_critic`` updates per step, no EMA), then the generator
+    (one update, EMA kept), each with its optimizer from ``config.optim`` and its overrides."""
+    n_critic = int(config.train.n_critic)
+    return (
+        Player(
+            "discriminator",
+            discriminator_loss,
+            player_optimizer(config, "discriminator", n_critic),
+            repeats=n_critic,
+        ),
+        Player("generator", generator_loss, player_optimizer(config, "generator"), ema=True),
+    )
+
+
 def make(config: ml_collections.ConfigDict, info: DataInfo, variant: str = "gan") -> Method:
     """Build the method ``variant`` (one of VARIANTS).
 
@@ -102,7 +119,7 @@ def make(config: ml_collections.ConfigDict, info: DataInfo, variant: str = "gan"
     conditional = variant == "cgan"
     generator, discriminator = build_networks(config, info, conditional)
     game = ADVERSARIAL_LOSSES[config.loss.adversarial]
-    latent_dim, n_critic = int(config.model.latent_dim), int(config.train.n_critic)
+    latent_dim = int(config.model.latent_dim)
 
     def labels(batch):
         return batch["label"] if conditional else None
@@ -159,23 +176,5 @@ def make(config: ml_collections.ConfigDict, info: DataInfo, variant: str = "gan"
 
         return {}, latent_images(decode, key, latent_dim)
 
-    players = (
-        Player(
-            "discriminator",
-            discriminator_loss,
-            player_optimizer(config, "discriminator", n_critic),
-            repeats=n_critic,
-        ),
-        Player("generator", generator_loss, player_optimizer(config, "generator"), ema=True),
-    )
-    return Method(
-        variant,
-        init,
-        None,
-        eval_metrics,
-        sample,
-        report,
-        generate,
-        conditional,
-        players,
-    )
+    players = adversarial_players(config, discriminator_loss, generator_loss)
+    return Method(variant, init, None, eval_metrics, sample, report, generate, conditional, players)

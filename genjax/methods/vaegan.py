@@ -15,10 +15,9 @@ import ml_collections
 import numpy as np
 
 from genjax.losses import ADVERSARIAL_LOSSES, kl_diag_gaussians
-from genjax.methods.base import DataInfo, Method, Player, display
-from genjax.methods.gan import build_networks, latent_images, penalties
+from genjax.methods.base import DataInfo, Method, display
+from genjax.methods.gan import adversarial_players, build_networks, latent_images, penalties
 from genjax.models.autoencoder import Encoder
-from genjax.train.optim import player_optimizer
 
 
 def feature_error(features_fake: jax.Array, features_real: jax.Array) -> jax.Array:
@@ -47,7 +46,7 @@ def make(config: ml_collections.ConfigDict, info: DataInfo) -> Method:
         conv_features=tuple(m.discriminator_features),
     )
     game = ADVERSARIAL_LOSSES[loss_cfg.adversarial]
-    latent_dim, n_critic = int(m.latent_dim), int(config.train.n_critic)
+    latent_dim = int(m.latent_dim)
     gamma = float(loss_cfg.decoder_feature_weight)
 
     def encode(params, x):
@@ -135,13 +134,5 @@ def make(config: ml_collections.ConfigDict, info: DataInfo) -> Method:
         decode_fn = jax.jit(lambda z: display(decode(params, z), info))
         return {}, {"reconstructions": recon, **latent_images(decode_fn, key, latent_dim)}
 
-    players = (
-        Player(
-            "discriminator",
-            discriminator_loss,
-            player_optimizer(config, "discriminator", n_critic),
-            repeats=n_critic,
-        ),
-        Player("generator", generator_loss, player_optimizer(config, "generator"), ema=True),
-    )
+    players = adversarial_players(config, discriminator_loss, generator_loss)
     return Method("vaegan", init, None, eval_metrics, sample, report, generate, False, players)
