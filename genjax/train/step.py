@@ -27,6 +27,8 @@ def make_training(
     Returns:
       Two pure functions, to be jitted by the caller.
     """
+    if bool(method.players) == (method.loss is not None):
+        raise ValueError(f"method {method.name!r} must give exactly one of loss and players")
     decay = config.train.ema_decay
     if method.players:
         init = lambda key, batch: create_players_state(method.init(key, batch), method.players)
