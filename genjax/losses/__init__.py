@@ -15,6 +15,15 @@ from genjax.losses.adversarial import (
     wasserstein_discriminator,
 )
 from genjax.losses.autoencoder import l1_penalty, sparse_autoencoder_loss
+from genjax.losses.diffusion import (
+    denoising_score_matching_loss,
+    discretized_gaussian_log_likelihood,
+    eps_prediction_loss,
+    nats_per_dim_to_bits,
+    normal_kl,
+    v_prediction_loss,
+    x0_prediction_loss,
+)
 from genjax.losses.likelihoods import (
     bernoulli_log_likelihood,
     gaussian_log_density_logvar,
@@ -39,6 +48,13 @@ __all__ = [
     "wasserstein_discriminator",
     "bernoulli_log_likelihood",
     "beta_elbo",
+    "denoising_score_matching_loss",
+    "discretized_gaussian_log_likelihood",
+    "eps_prediction_loss",
+    "nats_per_dim_to_bits",
+    "normal_kl",
+    "v_prediction_loss",
+    "x0_prediction_loss",
     "elbo",
     "elbo_loss",
     "gaussian_log_density_logvar",
