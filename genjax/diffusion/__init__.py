@@ -1,4 +1,5 @@
-"""Diffusion maths, apart from any network: discrete schedules and continuous-time SDEs."""
+"""Diffusion maths, apart from any network: discrete schedules, continuous-time SDEs and
+samplers (``genjax.diffusion.samplers``)."""
 
 from genjax.diffusion.schedules import (
     SCHEDULES,
