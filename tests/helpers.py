@@ -61,3 +61,24 @@ def assert_resume_is_bitwise_exact(make_config, tmp_path, first: int, total: int
     leaves = lambda s: jax.tree.leaves(jax.device_get(s))
     for x, y in zip(leaves(a), leaves(b), strict=True):
         np.testing.assert_array_equal(x, y)
+
+
+def assert_divergence_halts(make_config, tmp_path, learning_rate: float) -> None:
+    """10 good steps, then a run with ``learning_rate`` halts with the spine's one-line error
+    naming the step and the last good checkpoint, which restores with finite parameters."""
+    import jax
+    import numpy as np
+    import pytest
+
+    from genjax.train.loop import train_and_evaluate
+    from genjax.train.restore import load_trained
+
+    workdir = str(tmp_path)
+    train_and_evaluate(make_config(steps=10), workdir)
+    bad = make_config(steps=20, log_every=1)
+    bad.optim.learning_rate = learning_rate
+    with pytest.raises(FloatingPointError, match=r"non-finite .* at step 1[1-9]: .*step 10"):
+        train_and_evaluate(bad, workdir)
+    restored = load_trained(workdir)
+    assert restored.step == 10
+    assert all(np.isfinite(x).all() for x in jax.tree.leaves(jax.device_get(restored.state.params)))

@@ -88,14 +88,15 @@ def make(config: ml_collections.ConfigDict, info: DataInfo) -> Method:
     def generator_loss(params, batch, key):
         x = batch["image"]
         mean, log_var, z, prior = fakes(params, x, key)
-        d = critic(params)
-        real_features = d(x)[1]
         recon = decode(params, z)  # gradients reach encoder and decoder
         recon_dec = decode(params, jax.lax.stop_gradient(z))  # the decoder's own terms
-        err = feature_error(d(recon)[1], real_features)
-        err_dec = feature_error(d(recon_dec)[1], real_features)
+        # One discriminator pass over all four sets (it has no batch statistics).
+        scores, feats = critic(params)(jnp.concatenate([x, recon, recon_dec, prior]))
+        real_f, recon_f, recon_dec_f, _ = jnp.split(feats, 4)
+        err = feature_error(recon_f, real_f)
+        err_dec = feature_error(recon_dec_f, real_f)
         kl = kl_diag_gaussians(mean, log_var)
-        adversarial, _ = game.generator(d(jnp.concatenate([recon_dec, prior]))[0])
+        adversarial, _ = game.generator(scores[2 * x.shape[0] :])  # recon_dec and prior
         pixel = 0.5 * jnp.sum((recon - x).reshape(x.shape[0], -1) ** 2, axis=-1)
         # Encoder: KL + err (+ pixel). Decoder: err + (γ - 1) err = γ err, + adversarial.
         loss = jnp.mean(
@@ -108,12 +109,13 @@ def make(config: ml_collections.ConfigDict, info: DataInfo) -> Method:
         x = batch["image"]
         mean, log_var, z, _ = fakes(params, x, key)
         recon = decode(params, z)
-        d = critic(params)
+        scores, feats = critic(params)(jnp.concatenate([x, recon]))
+        real_f, recon_f = jnp.split(feats, 2)
         return {
             "kl": kl_diag_gaussians(mean, log_var),
-            "feature_error": feature_error(d(recon)[1], d(x)[1]),
+            "feature_error": feature_error(recon_f, real_f),
             "pixel_mse": jnp.mean((recon - x).reshape(x.shape[0], -1) ** 2, axis=-1),
-            "d_real": d(x)[0],
+            "d_real": scores[: x.shape[0]],
         }
 
     @functools.partial(jax.jit, static_argnums=2)
