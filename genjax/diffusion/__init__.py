@@ -1,9 +1,12 @@
 """Diffusion maths, apart from any network: discrete schedules, continuous-time SDEs and
 samplers (``genjax.diffusion.samplers``)."""
 
+from genjax.diffusion.bound import variational_bound
 from genjax.diffusion.schedules import (
+    PREDICTIONS,
     SCHEDULES,
     Diffusion,
+    clip_x0,
     cosine_alpha_bar,
     cosine_betas,
     linear_betas,
@@ -14,17 +17,21 @@ from genjax.diffusion.schedules import (
     q_mean_variance,
     q_posterior,
     q_sample,
+    reverse_step,
     schedule,
+    to_eps,
     v_target,
 )
 from genjax.diffusion.sde import SDE, VESDE, VPSDE, marginal_sample, reverse_drift
 
 __all__ = [
+    "PREDICTIONS",
     "SCHEDULES",
     "SDE",
     "VESDE",
     "VPSDE",
     "Diffusion",
+    "clip_x0",
     "cosine_alpha_bar",
     "cosine_betas",
     "linear_betas",
@@ -37,6 +44,9 @@ __all__ = [
     "q_posterior",
     "q_sample",
     "reverse_drift",
+    "reverse_step",
     "schedule",
+    "to_eps",
     "v_target",
+    "variational_bound",
 ]

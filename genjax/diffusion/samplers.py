@@ -12,7 +12,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from genjax.diffusion.schedules import Diffusion, predict_x0_from_eps, q_posterior
+from genjax.diffusion.schedules import Diffusion, clip_x0, predict_x0_from_eps, reverse_step
 from genjax.diffusion.sde import SDE, reverse_drift
 
 EpsFn = Callable[[jax.Array, jax.Array], jax.Array]
@@ -24,13 +24,14 @@ def classifier_free_guidance(eps_uncond: jax.Array, eps_cond: jax.Array, scale: 
     return eps_uncond + scale * (eps_cond - eps_uncond)
 
 
-def _clip(x0: jax.Array, clip: float | None) -> jax.Array:
-    return x0 if clip is None else jnp.clip(x0, -clip, clip)
-
-
 def ddpm_sample(
-    d: Diffusion, eps_fn: EpsFn, key: jax.Array, shape: Sequence[int], clip: float | None = None
-) -> jax.Array:
+    d: Diffusion,
+    eps_fn: EpsFn,
+    key: jax.Array,
+    shape: Sequence[int],
+    clip: float | None = None,
+    trajectory: bool = False,
+):
     """Ancestral sampling (Ho et al. 2020): x_{T-1} ~ N(0, I), then T steps of
     x_{t-1} ~ q(x_{t-1} | x_t, x̂_0) with the clipped posterior log-variance, no noise at t = 0.
 
@@ -40,9 +41,10 @@ def ddpm_sample(
       key: randomness for the start and every step.
       shape: output shape [B, ...].
       clip: clip x̂_0 to [-clip, clip] (1 for images in [-1, 1]); None: no clipping.
+      trajectory: also return every intermediate x.
 
     Returns:
-      Samples of ``shape``.
+      Samples of ``shape``; with ``trajectory``, (samples, x after each step [T, *shape]).
     """
     k_init, k_steps = jax.random.split(key)
     b = shape[0]
@@ -50,15 +52,15 @@ def ddpm_sample(
     def step(x, inputs):
         t, k = inputs
         tb = jnp.full((b,), t)
-        x0 = _clip(predict_x0_from_eps(d, x, tb, eps_fn(x, tb)), clip)
-        mean, _, log_var = q_posterior(d, x0, x, tb)
+        mean, log_var = reverse_step(d, eps_fn(x, tb), x, tb, clip)
         noise = jax.random.normal(k, x.shape, x.dtype)
-        return mean + jnp.where(t > 0, jnp.exp(0.5 * log_var), 0.0) * noise, None
+        x = mean + jnp.where(t > 0, jnp.exp(0.5 * log_var), 0.0) * noise
+        return x, (x if trajectory else None)
 
     ts = jnp.arange(d.num_steps - 1, -1, -1)
     x = jax.random.normal(k_init, tuple(shape))
-    x, _ = jax.lax.scan(step, x, (ts, jax.random.split(k_steps, d.num_steps)))
-    return x
+    x, xs = jax.lax.scan(step, x, (ts, jax.random.split(k_steps, d.num_steps)))
+    return (x, xs) if trajectory else x
 
 
 def ddim_timesteps(num_train_steps: int, num_steps: int) -> np.ndarray:
@@ -76,7 +78,8 @@ def ddim_sample(
     num_steps: int = 50,
     eta: float = 0.0,
     clip: float | None = None,
-) -> jax.Array:
+    trajectory: bool = False,
+):
     """DDIM (Song et al. 2021) over a subsequence of steps: η = 0 is deterministic, η = 1
     matches DDPM's ancestral variance.
 
@@ -84,12 +87,12 @@ def ddim_sample(
     σ = η √((1 - ᾱ_prev)/(1 - ᾱ_t)) √(1 - ᾱ_t/ᾱ_prev), with ᾱ_prev = 1 after the last step.
 
     Args:
-      d, eps_fn, key, shape, clip: as in ``ddpm_sample``.
+      d, eps_fn, key, shape, clip, trajectory: as in ``ddpm_sample``.
       num_steps: model evaluations.
       eta: stochasticity.
 
     Returns:
-      Samples of ``shape``.
+      Samples of ``shape``; with ``trajectory``, (samples, x after each step).
     """
     ts = ddim_timesteps(d.num_steps, num_steps)
     prev = np.append(ts[1:], -1)
@@ -101,19 +104,20 @@ def ddim_sample(
         t, t_prev, k = inputs
         tb = jnp.full((b,), t)
         eps = eps_fn(x, tb)
-        x0 = _clip(predict_x0_from_eps(d, x, tb, eps), clip)
+        x0 = clip_x0(predict_x0_from_eps(d, x, tb, eps), clip)
         if clip is not None:  # keep ε consistent with the clipped x̂_0
             eps = (x - jnp.sqrt(abar[t]) * x0) / jnp.sqrt(1.0 - abar[t])
         a_t, a_prev = abar[t], abar[t_prev]
         sigma = eta * jnp.sqrt((1.0 - a_prev) / (1.0 - a_t) * (1.0 - a_t / a_prev))
         noise = jax.random.normal(k, x.shape, x.dtype)
         direction = jnp.sqrt(jnp.maximum(1.0 - a_prev - sigma**2, 0.0)) * eps
-        return jnp.sqrt(a_prev) * x0 + direction + sigma * noise, None
+        x = jnp.sqrt(a_prev) * x0 + direction + sigma * noise
+        return x, (x if trajectory else None)
 
     x = jax.random.normal(k_init, tuple(shape))
     inputs = (jnp.asarray(ts), jnp.asarray(prev), jax.random.split(k_steps, len(ts)))
-    x, _ = jax.lax.scan(step, x, inputs)
-    return x
+    x, xs = jax.lax.scan(step, x, inputs)
+    return (x, xs) if trajectory else x
 
 
 def _time_grid(num_steps: int, eps: float) -> jax.Array:

@@ -13,6 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 
 SCHEDULES = ("linear", "cosine")
+PREDICTIONS = ("eps", "v", "x0")  # what a network outputs at (x_t, t)
 
 
 def linear_betas(num_steps: int, beta_start: float = 1e-4, beta_end: float = 0.02) -> np.ndarray:
@@ -156,3 +157,23 @@ def predict_x0_from_v(d: Diffusion, xt: jax.Array, t: jax.Array, v: jax.Array) -
     """x_0 = √ᾱ_t x_t - √(1 - ᾱ_t) v."""
     abar = _at(d.alphas_cumprod, t, xt)
     return jnp.sqrt(abar) * xt - jnp.sqrt(1.0 - abar) * v
+
+
+def to_eps(d: Diffusion, out: jax.Array, xt: jax.Array, t: jax.Array, prediction: str):
+    """A network's output (ε, v or x_0, per ``prediction``) at (x_t, t) as predicted noise."""
+    if prediction == "eps":
+        return out
+    x0 = out if prediction == "x0" else predict_x0_from_v(d, xt, t, out)
+    return predict_eps_from_x0(d, xt, t, x0)
+
+
+def clip_x0(x0: jax.Array, clip: float | None) -> jax.Array:
+    """x̂_0 clipped to [-clip, clip] (None: unchanged)."""
+    return x0 if clip is None else jnp.clip(x0, -clip, clip)
+
+
+def reverse_step(d: Diffusion, eps: jax.Array, xt: jax.Array, t: jax.Array, clip: float | None):
+    """p(x_{t-1} | x_t) = q(x_{t-1} | x_t, x̂_0(ε̂)): (mean, clipped log-variance)."""
+    x0 = clip_x0(predict_x0_from_eps(d, xt, t, eps), clip)
+    mean, _, log_var = q_posterior(d, x0, xt, t)
+    return mean, log_var

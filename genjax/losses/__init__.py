@@ -21,7 +21,9 @@ from genjax.losses.diffusion import (
     eps_prediction_loss,
     nats_per_dim_to_bits,
     normal_kl,
+    prior_kl,
     v_prediction_loss,
+    variational_bound_term,
     x0_prediction_loss,
 )
 from genjax.losses.likelihoods import (
@@ -53,7 +55,9 @@ __all__ = [
     "eps_prediction_loss",
     "nats_per_dim_to_bits",
     "normal_kl",
+    "prior_kl",
     "v_prediction_loss",
+    "variational_bound_term",
     "x0_prediction_loss",
     "elbo",
     "elbo_loss",

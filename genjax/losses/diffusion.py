@@ -134,3 +134,46 @@ def discretized_gaussian_log_likelihood(
 def nats_per_dim_to_bits(nats_per_example: jax.Array, num_dims: int) -> jax.Array:
     """Bits per dimension from nats per example."""
     return nats_per_example / (num_dims * math.log(2.0))
+
+
+def _sum_per_example(x: jax.Array) -> jax.Array:
+    return jnp.sum(x.reshape(x.shape[0], -1), axis=-1)
+
+
+def variational_bound_term(
+    x0: jax.Array,
+    true_mean: jax.Array,
+    true_log_var: jax.Array,
+    model_mean: jax.Array,
+    model_log_var: jax.Array,
+    first: jax.Array,
+    bins: int = 256,
+) -> jax.Array:
+    """One step's term of the negative variational bound (Ho et al. 2020, eq. 5), in nats.
+
+    L_t = KL(q(x_{t-1} | x_t, x_0) || p(x_{t-1} | x_t)) for t > 0, and at the first step the
+    decoder's L_0 = -log p(x_0 | x_1), a Gaussian N(model_mean, e^model_log_var) discretised to
+    ``bins`` levels in [-1, 1].
+
+    Args:
+      x0: data [B, ...] on the ``bins`` levels.
+      true_mean, true_log_var: the forward posterior q(x_{t-1} | x_t, x_0) (ignored where
+        ``first``).
+      model_mean, model_log_var: the model's reverse step p(x_{t-1} | x_t).
+      first: bool [B], the examples whose term is the decoder's.
+      bins: levels of the data.
+
+    Returns:
+      Nats per example [B], summed over dimensions.
+    """
+    kl = _sum_per_example(normal_kl(true_mean, true_log_var, model_mean, model_log_var))
+    log_scale = 0.5 * model_log_var
+    nll = -_sum_per_example(discretized_gaussian_log_likelihood(x0, model_mean, log_scale, bins))
+    return jnp.where(first, nll, kl)
+
+
+def prior_kl(mean: jax.Array, log_var: jax.Array) -> jax.Array:
+    """L_T = KL(q(x_T | x_0) || N(0, I)) per example [B], in nats, from q's mean and
+    log-variance."""
+    zeros = jnp.zeros_like(mean)
+    return _sum_per_example(normal_kl(mean, log_var, zeros, zeros))

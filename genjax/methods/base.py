@@ -21,12 +21,15 @@ class DataInfo:
       num_classes: number of labels (0: unlabelled).
       binary: images are {0, 1}.
       pixel_range: "unit" [0, 1] or "symmetric" [-1, 1] for non-binary data.
+      levels: largest raw pixel value: gray images lie on levels + 1 evenly spaced values
+        (17 for digits, 256 for 8-bit images), the bins of a discrete likelihood.
     """
 
     image_shape: tuple[int, int, int]
     num_classes: int
     binary: bool
     pixel_range: str = "unit"
+    levels: int = 255
 
 
 @dataclasses.dataclass(frozen=True)

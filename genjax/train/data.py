@@ -42,5 +42,5 @@ def load_data(config: ml_collections.ConfigDict) -> Data:
     def transform(batch: Batch) -> Batch:
         return {**batch, "image": preprocess(batch["image"], spec.levels, d.variant, d.pixel_range)}
 
-    info = DataInfo(spec.output_shape, spec.num_classes, binary, d.pixel_range)
+    info = DataInfo(spec.output_shape, spec.num_classes, binary, d.pixel_range, spec.levels)
     return Data(splits["train"], splits["test"], transform, info)
