@@ -1,8 +1,10 @@
 """Draw samples from a checkpoint and write them as a PNG grid; for latent-variable and
 adversarial models also the latent grids: a per-dimension traversal and lerp and slerp
-interpolations.
+interpolations; on request (--chain=N) N sampling trajectories, one per row (a diffusion's
+denoising from noise to sample).
 
   python -m experiments.sample --workdir=runs/vae --num=100 --seed=1
+  python -m experiments.sample --workdir=runs/diffusion --chain=8
 """
 
 import os
@@ -17,6 +19,7 @@ flags.DEFINE_string("workdir", None, "Workdir of a training run.")
 flags.DEFINE_integer("step", None, "Checkpoint step (default: newest).")
 flags.DEFINE_integer("num", 64, "Number of samples.")
 flags.DEFINE_integer("seed", 0, "Sampling seed.")
+flags.DEFINE_integer("chain", 0, "Also write this many sampling trajectories (chain.png).")
 flags.DEFINE_string("out", None, "Output directory (default: WORKDIR/samples).")
 flags.mark_flags_as_required(["workdir"])
 
@@ -33,12 +36,17 @@ def main(argv):
     method, params = trained.method, trained.state.eval_params
     if method.sample is None:
         raise ValueError(f"method {method.name!r} has no prior to sample from")
+    if FLAGS.chain and method.chain is None:
+        raise ValueError(f"method {method.name!r} has no sampling chain: leave out --chain")
     out = FLAGS.out or os.path.join(FLAGS.workdir, "samples")
     os.makedirs(out, exist_ok=True)
     key = jax.random.key(FLAGS.seed)
     path = os.path.join(out, f"samples_step{trained.step}_seed{FLAGS.seed}.png")
     viz.save_grid(path, method.sample(params, key, FLAGS.num))
     written = [path]
+    if FLAGS.chain:
+        written.append(os.path.join(out, f"chain_step{trained.step}_seed{FLAGS.seed}.png"))
+        viz.save_grid(written[-1], method.chain(params, key, FLAGS.chain))
     if method.report is not None:
         batches = eval_batches(
             trained.data.test, trained.config.eval.batch_size, trained.data.transform

@@ -1,6 +1,6 @@
 """Small configs shared by the training tests."""
 
-from configs import gan, vae
+from configs import diffusion, gan, vae
 
 
 def _fast(c, steps: int, train: dict):
@@ -39,6 +39,19 @@ def tiny_gan_config(variant: str = "gan", steps: int = 20, arch: str = "mlp", **
     c.model.encoder_hidden = (16,)
     c.model.generator_features = (16, 8)
     c.model.discriminator_features = (8, 16)
+    return _fast(c, steps, train)
+
+
+def tiny_diffusion_config(steps: int = 20, conditional: bool = True, **train):
+    """A fast diffusion config on gray digits: an 8-16 U-Net, 20 cosine noise levels, 4 DDIM
+    steps, the bound over 16 test digits."""
+    c = diffusion.get_config(f"conditional={'true' if conditional else 'false'}")
+    c.model.update(channels=8, channel_mults=(1, 2), attention_resolutions=(4,), groups=4)
+    c.diffusion.update(schedule="cosine", num_steps=20, sample_steps=4, guidance=2.0)
+    c.optim.warmup_steps = 2
+    c.optim.decay_steps = 100  # fixed horizon, so runs of different lengths share a schedule
+    c.eval.bpd_examples = 16
+    c.eval.batch_size = 64
     return _fast(c, steps, train)
 
 

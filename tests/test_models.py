@@ -64,3 +64,22 @@ def test_conv_stages_must_divide_the_image():
     key = jax.random.key(0)
     with pytest.raises(ValueError, match="not divisible by 2\\*\\*3=8"):
         model.init(key, jnp.zeros((1, 28, 28, 1)), key)
+
+
+def test_conv_kernel_init_is_flax_lecun_normal():
+    """Drawn as a matrix for compile speed; the same distribution, bitwise the same values
+    under partitionable threefry."""
+    import flax.linen as nn
+    import numpy as np
+
+    from genjax.models.layers import conv_kernel_init
+
+    key = jax.random.key(3)
+    for shape in ((3, 3, 8, 16), (4, 4, 32, 1), (1, 1, 5, 7)):
+        got = conv_kernel_init(key, shape)
+        assert got.shape == shape
+        if jax.config.jax_threefry_partitionable:
+            np.testing.assert_array_equal(got, nn.initializers.lecun_normal()(key, shape))
+    big = np.asarray(conv_kernel_init(key, (3, 3, 64, 256)))  # fan-in 576
+    np.testing.assert_allclose(big.std(), 1.0 / np.sqrt(576), rtol=0.02)
+    assert abs(big.mean()) < 0.002

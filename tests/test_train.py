@@ -23,7 +23,9 @@ def data():
     return load_data(tiny_config())
 
 
-SINGLE_LOSS = sorted(set(METHODS) - {"gan", "cgan", "vaegan"})  # players: tests/test_gan.py
+# Autoencoders and VAEs (nats-scale losses); players: tests/test_gan.py; diffusion:
+# tests/test_diffusion_method.py.
+SINGLE_LOSS = sorted(set(METHODS) - {"gan", "cgan", "vaegan", "diffusion"})
 
 
 @pytest.mark.parametrize("name", SINGLE_LOSS)

@@ -104,6 +104,11 @@ def schedule(name: str, num_steps: int) -> Diffusion:
     """The Diffusion of a named schedule ("linear" or "cosine") with ``num_steps`` steps."""
     if name not in SCHEDULES:
         raise ValueError(f"unknown beta schedule {name!r}; valid: {', '.join(SCHEDULES)}")
+    if name == "linear" and num_steps <= 20:
+        raise ValueError(
+            f"the linear schedule needs more than 20 steps (its betas scale as 1000/T and reach "
+            f"1); got {num_steps}: use more steps or the cosine schedule"
+        )
     betas = linear_betas(num_steps) if name == "linear" else cosine_betas(num_steps)
     return make_diffusion(betas)
 

@@ -2,7 +2,7 @@
 
 import functools
 
-from genjax.methods import autoencoder, gan, vae, vaegan
+from genjax.methods import autoencoder, diffusion, gan, vae, vaegan
 from genjax.methods.base import DataInfo, Method, Player
 
 METHODS = {
@@ -15,6 +15,7 @@ METHODS = {
     "gan": functools.partial(gan.make, variant="gan"),
     "cgan": functools.partial(gan.make, variant="cgan"),
     "vaegan": vaegan.make,
+    "diffusion": diffusion.make,
 }
 
 

@@ -73,6 +73,8 @@ class Method:
         like the data (binary draws for binary data), for sample-quality metrics; or None.
       conditional: ``generate`` honours labels (class-conditional accuracy is scored).
       players: the groups of a multi-player method, updated in this order each step.
+      chain: (params, key, num) -> frames [num, F, H, W, C] in [0, 1], ``num`` sampling
+        trajectories from start to sample (a diffusion's denoising, a Gibbs chain), or None.
     """
 
     name: str
@@ -90,6 +92,7 @@ class Method:
     generate: Callable[[Params, jax.Array, int, np.ndarray | None], jax.Array] | None = None
     conditional: bool = False
     players: tuple[Player, ...] = ()
+    chain: Callable[[Params, jax.Array, int], jax.Array] | None = None
 
 
 def check_choice(what: str, value: str, valid) -> None:

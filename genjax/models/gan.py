@@ -10,7 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from genjax.models.autoencoder import check_image_shape, with_labels
-from genjax.models.layers import MLP, DeconvTrunk, check_downsampling
+from genjax.models.layers import MLP, DeconvTrunk, check_downsampling, conv_kernel_init
 from genjax.models.spectral import SpectralConv, SpectralDense
 
 ARCHITECTURES = ("mlp", "conv")
@@ -90,7 +90,8 @@ class Discriminator(nn.Module):
             dense = functools.partial(SpectralDense, iterations=self.power_iterations)
             conv = functools.partial(SpectralConv, iterations=self.power_iterations)
         else:
-            dense, conv = nn.Dense, functools.partial(nn.Conv, padding="SAME")
+            dense = nn.Dense
+            conv = functools.partial(nn.Conv, padding="SAME", kernel_init=conv_kernel_init)
         concat = self.num_classes > 0 and self.conditioning == "concat"
         if self.architecture == "conv":
             check_downsampling(self.image_shape, len(self.conv_features))

@@ -14,6 +14,8 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
+from genjax.models.layers import conv_kernel_init
+
 
 def spectral_norm_estimate(matrix: jax.Array, iterations: int) -> jax.Array:
     """Largest singular value of ``matrix`` [M, N] by power iteration from a fixed start.
@@ -73,7 +75,7 @@ class SpectralConv(nn.Module):
     @nn.compact
     def __call__(self, x: jax.Array) -> jax.Array:
         shape = (*self.kernel_size, x.shape[-1], self.features)
-        kernel = self.param("kernel", nn.initializers.lecun_normal(), shape)
+        kernel = self.param("kernel", conv_kernel_init, shape)
         bias = self.param("bias", nn.initializers.zeros, (self.features,))
         y = jax.lax.conv_general_dilated(
             x,

@@ -12,7 +12,12 @@ import jax
 import jax.numpy as jnp
 
 from genjax.models.autoencoder import check_image_shape
-from genjax.models.layers import check_downsampling
+from genjax.models.layers import check_downsampling, conv_kernel_init
+
+
+def conv(features: int, kernel: tuple[int, int], **kwargs) -> nn.Conv:
+    """``nn.Conv`` with ``conv_kernel_init`` unless another kernel_init is given."""
+    return nn.Conv(features, kernel, **{"kernel_init": conv_kernel_init, **kwargs})
 
 
 def sinusoidal_embedding(t: jax.Array, dim: int, max_period: float = 10_000.0) -> jax.Array:
@@ -31,11 +36,11 @@ class ResBlock(nn.Module):
 
     @nn.compact
     def __call__(self, x: jax.Array, emb: jax.Array) -> jax.Array:
-        h = nn.Conv(self.features, (3, 3))(nn.silu(nn.GroupNorm(self.groups)(x)))
+        h = conv(self.features, (3, 3))(nn.silu(nn.GroupNorm(self.groups)(x)))
         h = h + nn.Dense(self.features)(nn.silu(emb))[:, None, None, :]
         h = nn.silu(nn.GroupNorm(self.groups)(h))
-        h = nn.Conv(self.features, (3, 3), kernel_init=nn.initializers.zeros)(h)
-        skip = x if x.shape[-1] == self.features else nn.Conv(self.features, (1, 1))(x)
+        h = conv(self.features, (3, 3), kernel_init=nn.initializers.zeros)(h)
+        skip = x if x.shape[-1] == self.features else conv(self.features, (1, 1))(x)
         return skip + h
 
 
@@ -93,14 +98,14 @@ class UNet(nn.Module):
             h = ResBlock(width, self.groups)(h, emb)
             return AttentionBlock(self.groups)(h) if h.shape[1] in self.attention_resolutions else h
 
-        h = nn.Conv(self.channels, (3, 3))(x)
+        h = conv(self.channels, (3, 3))(x)
         skips = [h]
         for level, width in enumerate(widths):
             for _ in range(self.num_res_blocks):
                 h = block(h, width)
                 skips.append(h)
             if level < len(widths) - 1:
-                h = nn.Conv(width, (3, 3), strides=(2, 2))(h)
+                h = conv(width, (3, 3), strides=(2, 2))(h)
                 skips.append(h)
         h = ResBlock(widths[-1], self.groups)(h, emb)
         h = AttentionBlock(self.groups)(h)
@@ -111,6 +116,6 @@ class UNet(nn.Module):
             if level > 0:
                 b, hh, ww, c = h.shape
                 h = jax.image.resize(h, (b, 2 * hh, 2 * ww, c), "nearest")
-                h = nn.Conv(width, (3, 3))(h)
+                h = conv(width, (3, 3))(h)
         h = nn.silu(nn.GroupNorm(self.groups)(h))
-        return nn.Conv(self.image_shape[-1], (3, 3), kernel_init=nn.initializers.zeros)(h)
+        return conv(self.image_shape[-1], (3, 3), kernel_init=nn.initializers.zeros)(h)
