@@ -1,0 +1,37 @@
+"""Energy-based models as pure functions: RBMs (``genjax.energy.rbm``) and their partition
+function, exact and by annealed importance sampling (``genjax.energy.partition``)."""
+
+from genjax.energy.partition import ais_betas, ais_log_partition, exact_log_partition, nll
+from genjax.energy.rbm import (
+    KINDS,
+    contrastive_divergence_loss,
+    data_log_odds,
+    energy,
+    free_energy,
+    gibbs_chain,
+    gibbs_step,
+    hidden_logits,
+    init_params,
+    sample_hidden,
+    sample_visible,
+    visible_mean,
+)
+
+__all__ = [
+    "KINDS",
+    "ais_betas",
+    "ais_log_partition",
+    "contrastive_divergence_loss",
+    "data_log_odds",
+    "energy",
+    "exact_log_partition",
+    "free_energy",
+    "gibbs_chain",
+    "gibbs_step",
+    "hidden_logits",
+    "init_params",
+    "nll",
+    "sample_hidden",
+    "sample_visible",
+    "visible_mean",
+]
