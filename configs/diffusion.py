@@ -13,7 +13,6 @@ default true where the dataset has labels). Grid and chains of a trained model:
   python -m experiments.sample --workdir=runs/diffusion --chain=8
 """
 
-
 from configs.common import base_config, check_arg, parse_args
 
 DATASETS = ("digits", "mnist", "fashion_mnist", "cifar10", "celeb_a")

@@ -1,6 +1,6 @@
 """Small configs shared by the training tests."""
 
-from configs import diffusion, gan, vae
+from configs import diffusion, gan, rbm, vae
 
 
 def _fast(c, steps: int, train: dict):
@@ -52,6 +52,15 @@ def tiny_diffusion_config(steps: int = 20, conditional: bool = True, **train):
     c.optim.decay_steps = 100  # fixed horizon, so runs of different lengths share a schedule
     c.eval.bpd_examples = 16
     c.eval.batch_size = 64
+    return _fast(c, steps, train)
+
+
+def tiny_rbm_config(steps: int = 20, sampler: str = "pcd", **train):
+    """A fast RBM config on binarized digits: 8 hidden units, short chains and AIS."""
+    c = rbm.get_config(f"sampler={sampler}")
+    c.model.num_hidden = 8
+    c.rbm.update(sample_steps=20, ais_chains=50, ais_betas=2_000)
+    c.optim.learning_rate = 0.05
     return _fast(c, steps, train)
 
 

@@ -2,7 +2,7 @@
 
 import functools
 
-from genjax.methods import autoencoder, diffusion, gan, vae, vaegan
+from genjax.methods import autoencoder, diffusion, gan, rbm, vae, vaegan
 from genjax.methods.base import DataInfo, Method, Player
 
 METHODS = {
@@ -16,6 +16,7 @@ METHODS = {
     "cgan": functools.partial(gan.make, variant="cgan"),
     "vaegan": vaegan.make,
     "diffusion": diffusion.make,
+    "rbm": rbm.make,
 }
 
 

@@ -75,6 +75,9 @@ class Method:
       players: the groups of a multi-player method, updated in this order each step.
       chain: (params, key, num) -> frames [num, F, H, W, C] in [0, 1], ``num`` sampling
         trajectories from start to sample (a diffusion's denoising, a Gibbs chain), or None.
+      init_model_state: (key, example_batch) -> what each step carries besides parameters
+        (persistent chains), or None. When given, ``loss`` takes it as a fourth argument,
+        ``model_state``, and returns (loss, (metrics, new model_state)).
     """
 
     name: str
@@ -93,6 +96,7 @@ class Method:
     conditional: bool = False
     players: tuple[Player, ...] = ()
     chain: Callable[[Params, jax.Array, int], jax.Array] | None = None
+    init_model_state: Callable[[jax.Array, Batch], Any] | None = None
 
 
 def check_choice(what: str, value: str, valid) -> None:

@@ -19,6 +19,20 @@ def make_manager(workdir: str, max_to_keep: int = 3) -> ocp.CheckpointManager:
     )
 
 
+def to_saved(state: TrainState) -> dict[str, Any]:
+    """The state as a dict, without ``model_state`` when a method carries none: checkpoints of
+    stateless methods keep the tree they had before model state existed."""
+    saved = {k: getattr(state, k) for k in ("step", "params", "opt_state", "ema_params")}
+    if state.model_state is not None:
+        saved["model_state"] = state.model_state
+    return saved
+
+
+def from_saved(saved: dict[str, Any]) -> TrainState:
+    """Inverse of ``to_saved``."""
+    return TrainState(**{"model_state": None, **saved})
+
+
 def save(
     manager: ocp.CheckpointManager,
     step: int,
@@ -30,7 +44,7 @@ def save(
     manager.save(
         step,
         args=ocp.args.Composite(
-            state=ocp.args.StandardSave(state),
+            state=ocp.args.StandardSave(to_saved(state)),
             data=ocp.args.JsonSave(data_state),
             config=ocp.args.JsonSave(config),
         ),
@@ -52,7 +66,7 @@ def restore_latest(
     step = manager.latest_step()
     if step is None:
         return None
-    abstract = jax.tree.map(ocp.utils.to_shape_dtype_struct, target)
+    abstract = jax.tree.map(ocp.utils.to_shape_dtype_struct, to_saved(target))
     try:
         restored = manager.restore(
             step,
@@ -66,4 +80,4 @@ def restore_latest(
             f"model ({type(err).__name__}: {str(err).splitlines()[0][:200]}); use a new --workdir "
             "(the checkpoint is left untouched)"
         ) from err
-    return restored["state"], restored["data"]
+    return from_saved(restored["state"]), restored["data"]

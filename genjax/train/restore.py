@@ -8,7 +8,7 @@ import ml_collections
 import orbax.checkpoint as ocp
 
 from genjax.methods import Method, get_method
-from genjax.train.checkpoint import make_manager
+from genjax.train.checkpoint import from_saved, make_manager, to_saved
 from genjax.train.data import Data, load_data
 from genjax.train.sharding import make_mesh, replicated
 from genjax.train.state import TrainState
@@ -55,7 +55,7 @@ def load_trained(
     init_fn, _ = make_training(method, config)
     example = data.transform({k: v[:2] for k, v in data.train.items()})
     repl = replicated(make_mesh())
-    abstract = jax.eval_shape(init_fn, jax.random.key(0), example)
+    abstract = to_saved(jax.eval_shape(init_fn, jax.random.key(0), example))
     abstract = jax.tree.map(
         lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype, sharding=repl), abstract
     )
@@ -63,4 +63,4 @@ def load_trained(
         step, args=ocp.args.Composite(state=ocp.args.StandardRestore(abstract))
     )
     manager.close()
-    return Trained(config, data, method, restored["state"], step)
+    return Trained(config, data, method, from_saved(restored["state"]), step)

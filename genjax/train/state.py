@@ -1,5 +1,6 @@
 """Train state and the generic, pure train step shared by every family."""
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -22,12 +23,15 @@ class TrainState(flax.struct.PyTreeNode):
       params: trainable parameters.
       opt_state: optax state.
       ema_params: exponential moving average of params (used for evaluation and samples).
+      model_state: what a step carries besides parameters (an RBM's persistent Gibbs chains);
+        checkpointed with the rest. Empty for most methods.
     """
 
     step: jax.Array
     params: Params
     opt_state: optax.OptState
     ema_params: Params
+    model_state: Any = None
 
     @property
     def eval_params(self) -> Params:
@@ -45,13 +49,16 @@ def ema_update(params: Params, ema: Params, step: jax.Array, ema_decay: float) -
     return optax.incremental_update(params, ema, step_size=1.0 - decay)
 
 
-def create_train_state(params: Params, tx: optax.GradientTransformation) -> TrainState:
+def create_train_state(
+    params: Params, tx: optax.GradientTransformation, model_state: Any = None
+) -> TrainState:
     """A step-0 state whose EMA starts at the initial parameters."""
     return TrainState(
         step=jnp.zeros((), jnp.int32),
         params=params,
         opt_state=tx.init(params),
         ema_params=jax.tree.map(jnp.copy, params),
+        model_state=model_state,
     )
 
 
@@ -63,6 +70,7 @@ def train_step(
     loss_fn: LossFn,
     tx: optax.GradientTransformation,
     ema_decay: float,
+    stateful: bool = False,
 ) -> tuple[TrainState, Metrics]:
     """One optimizer update; pure, to be jitted once with the state donated.
 
@@ -70,7 +78,8 @@ def train_step(
       state: current state.
       batch: global batch.
       base_key: root training key; this step's key is ``fold_in(base_key, state.step)``.
-      loss_fn: ``(params, batch, key) -> (loss, metrics)``.
+      loss_fn: ``(params, batch, key) -> (loss, metrics)``, or with ``stateful``
+        ``(params, batch, key, model_state) -> (loss, (metrics, new model_state))``.
       tx: optax transformation.
       ema_decay: EMA decay in [0, 1) (see ``ema_update``).
 
@@ -79,7 +88,14 @@ def train_step(
       updates (checked for finiteness by the loop).
     """
     key = jax.random.fold_in(base_key, state.step)
-    (loss, metrics), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params, batch, key)
+    model_state = state.model_state
+    if stateful:
+        fn = functools.partial(loss_fn, model_state=state.model_state)
+        (loss, (metrics, model_state)), grads = jax.value_and_grad(fn, has_aux=True)(
+            state.params, batch, key
+        )
+    else:
+        (loss, metrics), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params, batch, key)
     updates, opt_state = tx.update(grads, state.opt_state, state.params)
     params = optax.apply_updates(state.params, updates)
     ema = ema_update(params, state.ema_params, state.step, ema_decay)
@@ -91,6 +107,10 @@ def train_step(
         "update_norm": optax.global_norm(updates),
     }
     new_state = state.replace(
-        step=state.step + 1, params=params, opt_state=opt_state, ema_params=ema
+        step=state.step + 1,
+        params=params,
+        opt_state=opt_state,
+        ema_params=ema,
+        model_state=model_state,
     )
     return new_state, metrics

@@ -34,5 +34,14 @@ def make_training(
         init = lambda key, batch: create_players_state(method.init(key, batch), method.players)
         return init, functools.partial(players_step, players=method.players, ema_decay=decay)
     tx = make_optimizer(config.optim, config.train.steps)
-    init = lambda key, batch: create_train_state(method.init(key, batch), tx)
-    return init, functools.partial(train_step, loss_fn=method.loss, tx=tx, ema_decay=decay)
+    stateful = method.init_model_state is not None
+
+    def init(key, batch):
+        k_params, k_state = jax.random.split(key)
+        extra = method.init_model_state(k_state, batch) if stateful else None
+        return create_train_state(method.init(k_params if stateful else key, batch), tx, extra)
+
+    step = functools.partial(
+        train_step, loss_fn=method.loss, tx=tx, ema_decay=decay, stateful=stateful
+    )
+    return init, step
