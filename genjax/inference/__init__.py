@@ -1,4 +1,4 @@
-"""Inference utilities: importance sampling and latent-space exploration."""
+"""Inference utilities: importance sampling, latent-space exploration and sparse codes."""
 
 from genjax.inference.importance import importance_log_likelihood
 from genjax.inference.latent import (
@@ -9,6 +9,11 @@ from genjax.inference.latent import (
     traversal,
     traversal_grid,
 )
+from genjax.inference.sparse_coding import (
+    soft_threshold,
+    sparse_coding_objective,
+    sparse_encode,
+)
 
 __all__ = [
     "importance_log_likelihood",
@@ -16,6 +21,9 @@ __all__ = [
     "lerp",
     "perturbation_sensitivity",
     "slerp",
+    "soft_threshold",
+    "sparse_coding_objective",
+    "sparse_encode",
     "traversal",
     "traversal_grid",
 ]
