@@ -55,3 +55,29 @@ def test_soft_threshold_and_bad_method():
     )
     with pytest.raises(ValueError, match="unknown sparse coding method 'omp'; valid: ista, fista"):
         sparse_encode(jnp.zeros((1, 3)), jnp.eye(3), 0.1, method="omp")
+
+
+def test_dictionary_learning_lowers_the_objective_and_keeps_unit_atoms(tmp_path):
+    from configs import sparse_coding as sc_config
+    from genjax.methods import get_method
+    from genjax.methods.sparse_coding import unit_atoms
+    from genjax.train.loop import train_and_evaluate
+    from genjax.train.restore import load_trained
+    from tests.helpers import _fast
+
+    def config(steps):
+        c = sc_config.get_config()
+        c.model.num_atoms = 16
+        c.sparse_coding.max_iter = 50
+        return _fast(c, steps, {})
+
+    first = train_and_evaluate(config(10), str(tmp_path / "short"))
+    last = train_and_evaluate(config(60), str(tmp_path / "long"))
+    assert last["test_objective"] < first["test_objective"]
+    assert (tmp_path / "long" / "atoms.png").exists()
+    params = load_trained(str(tmp_path / "long")).state.params
+    np.testing.assert_allclose(np.linalg.norm(unit_atoms(params), axis=1), 1.0, rtol=1e-5)
+    bad = config(10)
+    bad.sparse_coding.method = "omp"
+    with pytest.raises(ValueError, match="unknown sparse_coding.method 'omp'"):
+        get_method("sparse_coding")(bad, None)

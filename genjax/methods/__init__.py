@@ -2,7 +2,7 @@
 
 import functools
 
-from genjax.methods import autoencoder, diffusion, gan, rbm, vae, vaegan
+from genjax.methods import autoencoder, diffusion, gan, rbm, sparse_coding, vae, vaegan
 from genjax.methods.base import DataInfo, Method, Player
 
 METHODS = {
@@ -17,6 +17,7 @@ METHODS = {
     "vaegan": vaegan.make,
     "diffusion": diffusion.make,
     "rbm": rbm.make,
+    "sparse_coding": sparse_coding.make,
 }
 
 
