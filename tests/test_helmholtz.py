@@ -89,3 +89,23 @@ def test_wake_sleep_lowers_the_importance_sampled_nll_on_a_fixed_batch(num_sampl
         params, opt = step(params, opt, jax.random.key(i))
     after = is_nll(params)
     assert after < before - 5.0, (before, after)
+
+
+def test_helmholtz_run_reports_is_nll_and_refuses_gray_data(tmp_path):
+    from configs import helmholtz
+    from genjax.methods import DataInfo, get_method
+    from genjax.train.loop import train_and_evaluate
+    from tests.helpers import _fast
+
+    config = _fast(helmholtz.get_config(), 30, {})
+    config.model.hidden = (16, 8)
+    summary = train_and_evaluate(config, str(tmp_path))
+    assert summary["nll_samples"] == 20  # eval.nll_samples of the fast config
+    assert 0 < summary["test_is_nll"] < 64 * np.log(2.0) + 10
+    assert summary["test_is_nll"] <= -summary["test_bound_5"] + 0.5  # more samples, tighter
+    assert (tmp_path / "samples.png").exists()
+    with pytest.raises(ValueError, match="data.variant='binary'"):
+        get_method("helmholtz")(config, DataInfo((8, 8, 1), 10, False))
+    config.helmholtz.num_samples = 0
+    with pytest.raises(ValueError, match="num_samples must be >= 1; got 0"):
+        get_method("helmholtz")(config, DataInfo((8, 8, 1), 10, True))

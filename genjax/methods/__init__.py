@@ -2,7 +2,16 @@
 
 import functools
 
-from genjax.methods import autoencoder, diffusion, gan, rbm, sparse_coding, vae, vaegan
+from genjax.methods import (
+    autoencoder,
+    diffusion,
+    gan,
+    helmholtz,
+    rbm,
+    sparse_coding,
+    vae,
+    vaegan,
+)
 from genjax.methods.base import DataInfo, Method, Player
 
 METHODS = {
@@ -18,6 +27,7 @@ METHODS = {
     "diffusion": diffusion.make,
     "rbm": rbm.make,
     "sparse_coding": sparse_coding.make,
+    "helmholtz": helmholtz.make,
 }
 
 
