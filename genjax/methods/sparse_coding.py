@@ -3,8 +3,6 @@ learning. Codes come from ISTA/FISTA with the dictionary held fixed; the diction
 a gradient step on ½ ||x - c D||² + λ ||c||₁. Atoms are kept at unit norm by
 parametrisation, D = V / ||V|| row by row, so any optax optimizer applies."""
 
-import functools
-
 import jax
 import jax.numpy as jnp
 import ml_collections
@@ -67,7 +65,7 @@ def make(config: ml_collections.ConfigDict, info: DataInfo) -> Method:
             "active_atoms": jnp.sum(codes != 0, axis=-1).astype(jnp.float32),
         }
 
-    @functools.partial(jax.jit)
+    @jax.jit
     def reconstruct(params, x):
         return codes_of(params, x)[0] @ unit_atoms(params)
 
