@@ -1,7 +1,13 @@
 """Energy-based models as pure functions: RBMs (``genjax.energy.rbm``) and their partition
 function, exact and by annealed importance sampling (``genjax.energy.partition``)."""
 
-from genjax.energy.partition import ais_betas, ais_log_partition, exact_log_partition, nll
+from genjax.energy.partition import (
+    ais_betas,
+    ais_log_partition,
+    exact_is_feasible,
+    exact_log_partition,
+    nll,
+)
 from genjax.energy.rbm import (
     KINDS,
     contrastive_divergence_loss,
@@ -14,6 +20,7 @@ from genjax.energy.rbm import (
     init_params,
     sample_hidden,
     sample_visible,
+    transpose,
     visible_mean,
 )
 
@@ -24,6 +31,7 @@ __all__ = [
     "contrastive_divergence_loss",
     "data_log_odds",
     "energy",
+    "exact_is_feasible",
     "exact_log_partition",
     "free_energy",
     "gibbs_chain",
@@ -33,5 +41,6 @@ __all__ = [
     "nll",
     "sample_hidden",
     "sample_visible",
+    "transpose",
     "visible_mean",
 ]

@@ -5,9 +5,16 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from genjax.energy.rbm import LOG_SQRT_2PI, Params, free_energy
+from genjax.energy.rbm import LOG_SQRT_2PI, Params, free_energy, transpose
 
 MAX_EXACT_HIDDEN = 24
+
+
+def exact_is_feasible(num_visible: int, num_hidden: int, gaussian: bool = False) -> bool:
+    """Whether ``exact_log_partition`` can enumerate an RBM of this shape: its hidden layer
+    (or, for Bernoulli visibles, either layer) has at most 24 units."""
+    smaller = num_hidden if gaussian else min(num_visible, num_hidden)
+    return smaller <= MAX_EXACT_HIDDEN
 
 
 def hidden_configurations(start: jax.Array, count: int, num_hidden: int) -> jax.Array:
@@ -29,20 +36,25 @@ def _log_unnormalised_hidden(params: Params, h: jax.Array) -> jax.Array:
 
 
 def exact_log_partition(params: Params, chunk: int = 1 << 16) -> jax.Array:
-    """log Z summed exactly over the 2^H hidden configurations, ``chunk`` at a time.
+    """log Z summed exactly over the 2^H hidden configurations, ``chunk`` at a time (over the
+    2^V visible ones of a Bernoulli RBM whose visible layer is the smaller).
 
     Args:
-      params: a Bernoulli or Gaussian RBM with at most 24 hidden units.
+      params: a Gaussian RBM with at most 24 hidden units, or a Bernoulli RBM with at most 24
+        units in one of its layers.
       chunk: configurations per step (a power of two is not required).
 
     Returns:
       Scalar log Z.
     """
-    num_hidden = params["c"].shape[0]
+    num_visible, num_hidden = params["W"].shape
+    gaussian = "log_sigma" in params
+    if not gaussian and num_hidden > num_visible:
+        params, num_hidden = transpose(params), num_visible
     if num_hidden > MAX_EXACT_HIDDEN:
         raise ValueError(
-            f"exact log Z enumerates 2^H hidden states and needs H <= {MAX_EXACT_HIDDEN}; got "
-            f"H={num_hidden}: use AIS (ais_log_partition)"
+            f"exact log Z enumerates 2^H states of one layer and needs H <= {MAX_EXACT_HIDDEN}; "
+            f"got H={num_hidden}: use AIS (ais_log_partition)"
         )
     total = 1 << num_hidden
     chunk = min(chunk, total)

@@ -130,6 +130,14 @@ def contrastive_divergence_loss(
     return gap, {"free_energy_gap": gap}
 
 
+def transpose(params: Params) -> Params:
+    """The same Bernoulli RBM with visible and hidden layers swapped: {"W": Wᵀ, "b": c, "c": b}.
+    Its log Z is the same; enumerate whichever layer is smaller."""
+    if _gaussian(params):
+        raise ValueError("only a Bernoulli–Bernoulli RBM is symmetric in its two layers")
+    return {"W": params["W"].T, "b": params["c"], "c": params["b"]}
+
+
 def data_log_odds(marginals: jax.Array, eps: float = 1e-3) -> jax.Array:
     """log(p / (1 - p)) of per-pixel marginals clipped to [eps, 1 - eps] (the base-rate
     model's visible bias, and a good initial b)."""
