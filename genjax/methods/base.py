@@ -34,7 +34,8 @@ class DataInfo:
 
 @dataclasses.dataclass(frozen=True)
 class Player:
-    """One parameter group of a multi-player method (a GAN's generator or discriminator).
+    """One parameter group of a multi-player method (a GAN's generator or discriminator, a
+    deep belief net's layer).
 
     Attributes:
       name: the group's key in the method's params dict.
@@ -44,6 +45,12 @@ class Player:
       repeats: updates per train step (a critic's n_critic); the global batch is split into
         this many equal parts, one per update.
       ema: keep an exponential moving average of this group for evaluation and samples.
+      steps: (start, stop): the train steps [start, stop) in which this group is updated (a
+        greedy stage); outside them its loss is not computed and the group, its optimizer
+        state and its optimizer's step count stay as they are. None: every step.
+      warm_start: params -> a new value for this group, set at the first step of its stage
+        (``steps`` only) before that step's update: a DBN layer starting as the transpose of
+        the trained layer below. None: the group keeps its initial value.
     """
 
     name: str
@@ -51,6 +58,8 @@ class Player:
     tx: optax.GradientTransformation
     repeats: int = 1
     ema: bool = False
+    steps: tuple[int, int] | None = None
+    warm_start: Callable[[Params], Params] | None = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -44,16 +44,17 @@ def make_optimizer(
 
 
 def player_optimizer(
-    config: ml_collections.ConfigDict, name: str, repeats: int = 1
+    config: ml_collections.ConfigDict, name: str, repeats: int = 1, steps: int | None = None
 ) -> optax.GradientTransformation:
     """The optimizer of player ``name``: ``config.optim`` with the fields of the sub-dict
-    ``config.optim.<name>`` (if present) replaced, scheduled over ``train.steps * repeats``
+    ``config.optim.<name>`` (if present) replaced, scheduled over ``steps * repeats``
     updates (a critic updated n_critic times per step decays on its own clock).
 
     Args:
       config: the experiment config.
       name: the player's name.
       repeats: the player's updates per train step.
+      steps: the train steps in which the player is updated (its stage); None: train.steps.
 
     Returns:
       The player's optax chain.
@@ -67,4 +68,4 @@ def player_optimizer(
             f"valid: {', '.join(sorted(base))}"
         )
     merged = ml_collections.ConfigDict({**base, **dict(overrides)})
-    return make_optimizer(merged, config.train.steps * repeats)
+    return make_optimizer(merged, (steps or config.train.steps) * repeats)

@@ -1,5 +1,7 @@
-"""The train step of multi-player methods (GANs): each group of parameters is updated in
-turn by its own loss and optimizer, inside one jitted step."""
+"""The train step of multi-player methods (GANs, greedy stages): each group of parameters is
+updated in turn by its own loss and optimizer, inside one jitted step."""
+
+import dataclasses
 
 import jax
 import jax.numpy as jnp
@@ -46,9 +48,12 @@ def split_batch(batch: Batch, parts: int) -> Batch:
     )
 
 
-def _player_updates(player: Player, params: dict, opt_state, batch: Batch, key: jax.Array):
-    """``player.repeats`` updates of ``params[player.name]``; returns the new group, its
-    optimizer state, and metrics averaged over the updates."""
+def _player_updates(
+    player: Player, params: dict, opt_state, batch: Batch, key: jax.Array, step: jax.Array
+):
+    """``player.repeats`` updates of ``params[player.name]`` (none outside ``player.steps``);
+    returns the new group, its optimizer state, and metrics averaged over the updates (zeros
+    when it was not updated)."""
 
     def update(carry, inputs):
         own, opt = carry
@@ -65,6 +70,18 @@ def _player_updates(player: Player, params: dict, opt_state, batch: Batch, key: 
         return (optax.apply_updates(own, updates), opt), metrics
 
     own = params[player.name]
+    if player.steps is not None:  # a stage: update inside [start, stop), else leave as is
+        start, stop = player.steps
+        active = (step >= start) & (step < stop)
+        ungated = dataclasses.replace(player, steps=None)
+        if player.warm_start is not None:
+            begin = player.warm_start(params)
+            own = jax.tree.map(lambda a, b: jnp.where(step == start, a, b), begin, own)
+        run = lambda: _player_updates(
+            ungated, {**params, player.name: own}, opt_state, batch, key, step
+        )
+        zeros = jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), jax.eval_shape(run)[2])
+        return jax.lax.cond(active, run, lambda: (own, opt_state, zeros))
     if player.repeats == 1:
         (own, opt_state), metrics = update((own, opt_state), (batch, key))
         return own, opt_state, metrics
@@ -103,7 +120,7 @@ def players_step(
     params, opt_state, ema, metrics = dict(state.params), dict(state.opt_state), {}, {}
     for i, player in enumerate(players):
         own, opt_state[player.name], out = _player_updates(
-            player, params, opt_state[player.name], batch, jax.random.fold_in(key, i)
+            player, params, opt_state[player.name], batch, jax.random.fold_in(key, i), state.step
         )
         params[player.name] = own
         metrics.update(out)
