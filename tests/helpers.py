@@ -1,6 +1,6 @@
 """Small configs shared by the training tests."""
 
-from configs import diffusion, gan, rbm, vae
+from configs import dbn, diffusion, gan, rbm, vae
 
 
 def _fast(c, steps: int, train: dict):
@@ -64,9 +64,20 @@ def tiny_rbm_config(steps: int = 20, sampler: str = "pcd", **train):
     return _fast(c, steps, train)
 
 
-def assert_resume_is_bitwise_exact(make_config, tmp_path, first: int, total: int) -> None:
+def tiny_dbn_config(steps: int = 20, **train):
+    """A fast two-layer DBN on binarized digits: 8 then 64 hidden units (the top starts as the
+    first layer transposed), a first stage of 10 steps, short chains and AIS."""
+    c = dbn.get_config()
+    c.model.hidden = (8, 64)
+    c.dbn.stage_steps = 10
+    c.dbn.update(sample_steps=20, ais_chains=50, ais_betas=2_000)
+    return _fast(c, steps, train)
+
+
+def assert_resume_is_bitwise_exact(make_config, tmp_path, first: int, total: int) -> dict:
     """``first`` steps, then resume to ``total``, equals a straight ``total``-step run, leaf by
-    leaf (params, optimizer state, EMA, step). ``make_config(steps=...)`` builds the config."""
+    leaf (params, optimizer state, EMA, step). ``make_config(steps=...)`` builds the config.
+    Returns the straight run's summary; its workdir is ``tmp_path / "straight"``."""
     import jax
     import numpy as np
 
@@ -77,12 +88,13 @@ def assert_resume_is_bitwise_exact(make_config, tmp_path, first: int, total: int
     train_and_evaluate(make_config(steps=first), stopped)
     summary = train_and_evaluate(make_config(steps=total), stopped)
     assert summary["resumed_from"] == first
-    train_and_evaluate(make_config(steps=total), straight)
+    straight_summary = train_and_evaluate(make_config(steps=total), straight)
     a, b = load_trained(stopped).state, load_trained(straight).state
     assert int(a.step) == int(b.step) == total
     leaves = lambda s: jax.tree.leaves(jax.device_get(s))
     for x, y in zip(leaves(a), leaves(b), strict=True):
         np.testing.assert_array_equal(x, y)
+    return straight_summary
 
 
 def assert_divergence_halts(make_config, tmp_path, learning_rate: float) -> None:

@@ -4,6 +4,7 @@ import functools
 
 from genjax.methods import (
     autoencoder,
+    dbn,
     diffusion,
     gan,
     helmholtz,
@@ -26,6 +27,7 @@ METHODS = {
     "vaegan": vaegan.make,
     "diffusion": diffusion.make,
     "rbm": rbm.make,
+    "dbn": dbn.make,
     "sparse_coding": sparse_coding.make,
     "helmholtz": helmholtz.make,
 }
