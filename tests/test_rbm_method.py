@@ -6,6 +6,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from genjax import energy as E
 from genjax.methods import DataInfo, get_method
 from genjax.train.checkpoint import from_saved, to_saved
 from genjax.train.data import load_data
@@ -96,3 +97,18 @@ def test_many_hiddens_report_ais_only_and_bad_sampler_is_one_line():
     config.rbm.sampler = "gibbs"
     with pytest.raises(ValueError, match="unknown rbm.sampler 'gibbs'; valid: cd, pcd"):
         get_method("rbm")(config, info)
+
+
+def test_gaussian_sigma_is_floored_at_one_quantisation_bin():
+    """A σ driven towards 0 (a pixel constant in training) counts as bin width / √12."""
+    config = tiny_rbm_config(sampler="cd")
+    info = DataInfo((8, 8, 1), 10, False, levels=16)
+    method = get_method("rbm")(config, info)
+    params = method.init(jax.random.key(0), None)
+    params["log_sigma"] = params["log_sigma"].at[0].set(-30.0)
+    floor = np.log(1.0 / 16 / np.sqrt(12.0))
+    v = jax.random.uniform(jax.random.key(1), (5, 64))
+    got = method.eval_metrics(params, {"image": v.reshape(5, 8, 8, 1)}, jax.random.key(2))["nll"]
+    at_floor = {**params, "log_sigma": params["log_sigma"].at[0].set(floor)}
+    expected = E.nll(at_floor, v, E.exact_log_partition(at_floor))
+    np.testing.assert_allclose(got, expected, rtol=1e-5)

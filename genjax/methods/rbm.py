@@ -22,8 +22,10 @@ def make(config: ml_collections.ConfigDict, info: DataInfo) -> Method:
     Args:
       config: model (num_hidden), rbm (sampler, gibbs_steps, num_chains, sample_steps,
         ais_chains, ais_betas) and the spine's fields.
-      info: the data: binary data gets Bernoulli visibles, gray data Gaussian ones (standardise
-        it: the visible variances start at 1).
+      info: the data: binary data gets Bernoulli visibles, gray data Gaussian ones (their σ
+        start at 1 and are floored at the spread of one quantisation bin, bin width / √12:
+        without it, a pixel that is constant in training, such as a digit's corner, drives its
+        σ to 0 and the density, and so the NLL, without bound).
 
     Returns:
       The Method; PCD carries its chains as model state.
@@ -34,7 +36,10 @@ def make(config: ml_collections.ConfigDict, info: DataInfo) -> Method:
     num_hidden = int(config.model.num_hidden)
     kind = "bernoulli" if info.binary else "gaussian"
     k = int(rc.gibbs_steps)
-    exact = num_hidden <= E.partition.MAX_EXACT_HIDDEN
+    exact = E.exact_is_feasible(num_visible, num_hidden, kind == "gaussian")
+
+    bin_width = (1.0 if info.pixel_range == "unit" else 2.0) / info.levels
+    log_sigma_floor = float(np.log(bin_width / np.sqrt(12.0)))
 
     def flat(batch):
         return batch["image"].reshape(batch["image"].shape[0], -1)
@@ -42,6 +47,17 @@ def make(config: ml_collections.ConfigDict, info: DataInfo) -> Method:
     def init(key, batch):
         del batch
         return E.init_params(key, num_visible, num_hidden, kind)
+
+    def floored(fn):
+        """``fn`` on the model's parameters: Gaussian σ floored (identity for binary data)."""
+        if kind == "bernoulli":
+            return fn
+
+        def wrapped(params, *args):
+            log_sigma = jnp.maximum(params["log_sigma"], log_sigma_floor)
+            return fn({**params, "log_sigma": log_sigma}, *args)
+
+        return wrapped
 
     def cd_loss(params, batch, key):
         v = flat(batch)
@@ -124,11 +140,11 @@ def make(config: ml_collections.ConfigDict, info: DataInfo) -> Method:
     return Method(
         "rbm",
         init,
-        pcd_loss if pcd else cd_loss,
-        eval_metrics,
-        sample,
-        report,
-        generate,
-        chain=chain,
+        floored(pcd_loss if pcd else cd_loss),
+        floored(eval_metrics),
+        floored(sample),
+        floored(report),
+        floored(generate),
+        chain=floored(chain),
         init_model_state=init_chains if pcd else None,
     )
