@@ -57,6 +57,8 @@ def base_config() -> config_dict.ConfigDict:
     c.train.ckpt_every = 2_000
     c.train.keep_checkpoints = 3
     c.train.ema_decay = 0.999
+    c.train.steps_per_call = 1  # updates per dispatch (lax.scan over a stack of batches)
+    c.train.compute_dtype = "float32"  # or "bfloat16": bf16 compute, float32 master weights
     c.train.progress = True
 
     c.eval = config_dict.ConfigDict()

@@ -17,7 +17,13 @@ from genjax.methods import get_method
 from genjax.train import checkpoint
 from genjax.train.data import load_data
 from genjax.train.logging import MetricWriter
-from genjax.train.sharding import check_batch_size, data_sharding, make_mesh, replicated
+from genjax.train.sharding import (
+    check_batch_size,
+    data_sharding,
+    make_mesh,
+    replicated,
+    stacked_data_sharding,
+)
 from genjax.train.step import make_training
 
 
@@ -35,6 +41,35 @@ def check_finite(step: int, metrics: dict[str, float], last_good: int | None, wo
             f"non-finite {', '.join(bad)} at step {step}: training halted; last good checkpoint: "
             f"{kept} in {workdir}/checkpoints; lower optim.learning_rate or set optim.grad_clip"
         )
+
+
+def check_steps_per_call(config: ml_collections.ConfigDict, start: int) -> int:
+    """``train.steps_per_call``, after a one-line error unless every step count the loop acts
+    on (steps, the resumed step, log/eval/checkpoint intervals) is a multiple of it."""
+    k, t = int(config.train.get("steps_per_call", 1)), config.train
+    counts = {
+        "train.steps": t.steps,
+        "the resumed step": start,
+        "train.log_every": t.log_every,
+        "train.eval_every": t.eval_every,
+        "train.ckpt_every": t.ckpt_every,
+    }
+    bad = [f"{name}={n}" for name, n in counts.items() if n % k]
+    if bad:
+        raise ValueError(
+            f"train.steps_per_call={k} must divide {', '.join(bad)}: the loop acts only "
+            "between calls"
+        )
+    return k
+
+
+def next_global_batch(it, steps_per_call: int, sharding) -> dict[str, jax.Array]:
+    """The next host batch as a global array, or ``steps_per_call`` of them stacked
+    [K, B, ...] (``sharding`` then splits axis 1)."""
+    if steps_per_call == 1:
+        return to_global(next(it), sharding)
+    batches = [next(it) for _ in range(steps_per_call)]
+    return to_global(jax.tree.map(lambda *xs: np.stack(xs), *batches), sharding)
 
 
 def make_eval_step(eval_metrics):
@@ -120,11 +155,13 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
         it.set_state(data_state)
     start, total = int(state.step), int(config.train.steps)
     last_good = manager.latest_step()
+    per_call = check_steps_per_call(config, start)
+    batch_shard = shard if per_call == 1 else stacked_data_sharding(mesh)
 
     step_fn = jax.jit(
         train_fn,
         donate_argnums=0,
-        in_shardings=(repl, shard, repl),
+        in_shardings=(repl, batch_shard, repl),
         out_shardings=(repl, repl),
     )
     eval_step = make_eval_step(method.eval_metrics)
@@ -155,9 +192,9 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
         return test
 
     train_metrics, test, t0, sample_quality = {}, None, time.perf_counter(), {}
-    for step in range(start + 1, total + 1):
-        state, metrics = step_fn(state, to_global(next(it), shard), train_key)
-        bar.update(1)
+    for step in range(start + per_call, total + 1, per_call):
+        state, metrics = step_fn(state, next_global_batch(it, per_call, batch_shard), train_key)
+        bar.update(per_call)
         is_last = step == total
         is_eval = step % t_cfg.eval_every == 0 or is_last
         if step % t_cfg.log_every == 0 or step % t_cfg.ckpt_every == 0 or is_eval:

@@ -20,6 +20,11 @@ def data_sharding(mesh: Mesh) -> NamedSharding:
     return NamedSharding(mesh, P("data"))
 
 
+def stacked_data_sharding(mesh: Mesh) -> NamedSharding:
+    """Batches stacked [K, B, ...] for K steps per call: axis 1 split over the data axis."""
+    return NamedSharding(mesh, P(None, "data"))
+
+
 def replicated(mesh: Mesh) -> NamedSharding:
     """Same value on every device."""
     return NamedSharding(mesh, P())
