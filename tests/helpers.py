@@ -11,6 +11,7 @@ def _fast(c, steps: int, train: dict):
     c.train.eval_every = 10
     c.train.ckpt_every = 10
     c.train.progress = False
+    c.train.steps_per_call = 1
     c.eval.nll_samples = 20
     c.eval.nll_chunk = 10
     c.eval.num_samples = 16

@@ -1,0 +1,113 @@
+"""Benchmark the train step of one config, or of every method on its default config.
+
+  python -m experiments.benchmark --config=configs/vae.py
+  python -m experiments.benchmark --config=configs/vae.py --config.train.steps_per_call=10
+  python -m experiments.benchmark --config=configs/diffusion.py \
+      --config.train.compute_dtype=bfloat16
+  python -m experiments.benchmark --all --out=runs/benchmark   # JSON and a markdown table
+
+Figures: compile time; steady steps/s of the bare compiled step (batch resident on device) and
+of the training loop's hot path (data pipeline, transfer, logging); examples/s; XLA's FLOPs per
+step and the achieved FLOP/s as a fraction of this machine's measured matmul peak; peak memory
+from the compiled step's memory analysis; sampler timing. Each speed is the median of
+--windows timed windows after warm-up, each window ended by block_until_ready.
+"""
+
+import importlib.util
+import json
+import os
+import platform
+import sys
+import time
+
+from absl import flags
+from ml_collections import config_flags
+
+from experiments.common import run
+
+# Every registered method and the config that trains it by default (tested against METHODS).
+DEFAULT_CONFIGS = {
+    "autoencoder": "configs/vae.py:variant=autoencoder",
+    "sparse_autoencoder": "configs/vae.py:variant=sparse_autoencoder",
+    "vae": "configs/vae.py",
+    "beta_vae": "configs/vae.py:variant=beta_vae",
+    "cvae": "configs/vae.py:variant=cvae",
+    "iwae": "configs/vae.py:variant=iwae",
+    "gan": "configs/gan.py",
+    "cgan": "configs/gan.py:variant=cgan",
+    "vaegan": "configs/gan.py:variant=vaegan",
+    "diffusion": "configs/diffusion.py",
+    "rbm": "configs/rbm.py",
+    "dbn": "configs/dbn.py",
+    "sparse_coding": "configs/sparse_coding.py",
+    "helmholtz": "configs/helmholtz.py",
+}
+
+FLAGS = flags.FLAGS
+config_flags.DEFINE_config_file("config", None, "Config file (path[:args]).", lock_config=True)
+flags.DEFINE_bool("all", False, "Every method on its default config (DEFAULT_CONFIGS).")
+flags.DEFINE_integer("windows", 5, "Timed windows per figure (the median is reported).")
+flags.DEFINE_string("out", None, "Directory for benchmark.json and benchmark.md.")
+
+
+def load_config(spec: str):
+    """The config of ``path[:arg]``, as --config builds it."""
+    path, _, arg = spec.partition(":")
+    module_spec = importlib.util.spec_from_file_location("_benchmark_config", path)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return module.get_config(arg) if arg else module.get_config()
+
+
+def machine() -> str:
+    import jax
+
+    device = jax.devices()[0]
+    return (
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, "
+        f"{jax.device_count()} {device.platform} device(s) ({device.device_kind}), "
+        f"jax {jax.__version__}, Python {platform.python_version()}"
+    )
+
+
+def main(argv):
+    del argv
+    from genjax.train.benchmark import benchmark, markdown_table, matmul_peak
+
+    if FLAGS.all == (FLAGS.config is not None):
+        raise ValueError("give exactly one of --config=<file> and --all")
+    specs = DEFAULT_CONFIGS if FLAGS.all else {FLAGS.config.method: None}
+    peaks, rows, t0 = {}, [], time.perf_counter()
+    for name, spec in specs.items():
+        config = FLAGS.config if spec is None else load_config(spec)
+        dtype = config.train.get("compute_dtype", "float32")
+        if dtype not in peaks:
+            import jax.numpy as jnp
+
+            peaks[dtype] = matmul_peak(jnp.bfloat16 if dtype == "bfloat16" else jnp.float32)
+        row = benchmark(config, FLAGS.windows, peaks[dtype])
+        rows.append(row)
+        print(
+            f"{name}: "
+            + ", ".join(
+                f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()
+            ),
+            flush=True,
+        )
+    table = markdown_table(rows)
+    header = (
+        f"Benchmark of {time.strftime('%Y-%m-%d')} on {machine()}; matmul peak "
+        + ", ".join(f"{k} {v / 1e9:.1f} GFLOP/s" for k, v in peaks.items())
+        + f"; {time.perf_counter() - t0:.0f} s in all.\n\n"
+    )
+    print(header + table)
+    if FLAGS.out:
+        os.makedirs(FLAGS.out, exist_ok=True)
+        with open(os.path.join(FLAGS.out, "benchmark.json"), "w") as f:
+            json.dump({"machine": machine(), "peak_flops": peaks, "rows": rows}, f, indent=2)
+        with open(os.path.join(FLAGS.out, "benchmark.md"), "w") as f:
+            f.write(header + table)
+
+
+if __name__ == "__main__":
+    sys.exit(run(main))
