@@ -4,13 +4,17 @@
   python -m experiments.benchmark --config=configs/vae.py --config.train.steps_per_call=10
   python -m experiments.benchmark --config=configs/diffusion.py \
       --config.train.compute_dtype=bfloat16
+  python -m experiments.benchmark --config=configs/diffusion.py --profile   # op time by kind
   python -m experiments.benchmark --all --out=runs/benchmark   # JSON and a markdown table
 
 Figures: compile time; steady steps/s of the bare compiled step (batch resident on device) and
 of the training loop's hot path (data pipeline, transfer, logging); examples/s; XLA's FLOPs per
 step and the achieved FLOP/s as a fraction of this machine's measured matmul peak; peak memory
-from the compiled step's memory analysis; sampler timing. Each speed is the median of
---windows timed windows after warm-up, each window ended by block_until_ready.
+from the compiled step's memory analysis; sampler timing; with train.steps_per_call K > 1,
+the loop at K = 1 and the speed-up. Each speed is the median of --windows timed windows after
+warm-up (--steps steps each, or about 0.5 s), each window ended by block_until_ready.
+--profile traces the bare step and tables its op time by kind (convolution, dot, elementwise,
+data movement) and phase (forward, backward, rest), with each kind's FLOP/s.
 """
 
 import importlib.util
@@ -42,11 +46,19 @@ DEFAULT_CONFIGS = {
     "sparse_coding": "configs/sparse_coding.py",
     "helmholtz": "configs/helmholtz.py",
 }
+# Rows --all adds after the defaults: the options of issue 7 on the MLP VAE and the U-Net.
+OPTION_ROWS = {
+    "vae, K=10": ("configs/vae.py", {"steps_per_call": 10}),
+    "vae, bfloat16": ("configs/vae.py", {"compute_dtype": "bfloat16"}),
+    "diffusion, bfloat16": ("configs/diffusion.py", {"compute_dtype": "bfloat16"}),
+}
 
 FLAGS = flags.FLAGS
 config_flags.DEFINE_config_file("config", None, "Config file (path[:args]).", lock_config=True)
 flags.DEFINE_bool("all", False, "Every method on its default config (DEFAULT_CONFIGS).")
 flags.DEFINE_integer("windows", 5, "Timed windows per figure (the median is reported).")
+flags.DEFINE_integer("steps", None, "Train steps per timed window (default: about 0.5 s).")
+flags.DEFINE_bool("profile", False, "Trace the bare step: op time by kind and phase.")
 flags.DEFINE_string("out", None, "Directory for benchmark.json and benchmark.md.")
 
 
@@ -72,25 +84,36 @@ def machine() -> str:
 
 def main(argv):
     del argv
+    import jax.numpy as jnp
+
     from genjax.train.benchmark import benchmark, markdown_table, matmul_peak
+    from genjax.train.profile import profile_table
 
     if FLAGS.all == (FLAGS.config is not None):
         raise ValueError("give exactly one of --config=<file> and --all")
-    specs = DEFAULT_CONFIGS if FLAGS.all else {FLAGS.config.method: None}
-    peaks, rows, t0 = {}, [], time.perf_counter()
+    if FLAGS.all:
+        specs = {name: (spec, {}) for name, spec in DEFAULT_CONFIGS.items()} | OPTION_ROWS
+    else:
+        specs = {FLAGS.config.method: None}
+    peaks, rows, profiles, t0 = {}, [], [], time.perf_counter()
     for name, spec in specs.items():
-        config = FLAGS.config if spec is None else load_config(spec)
+        config = FLAGS.config if spec is None else load_config(spec[0])
+        if spec is not None:
+            config.train.update(spec[1])
         dtype = config.train.get("compute_dtype", "float32")
         if dtype not in peaks:
-            import jax.numpy as jnp
-
             peaks[dtype] = matmul_peak(jnp.bfloat16 if dtype == "bfloat16" else jnp.float32)
-        row = benchmark(config, FLAGS.windows, peaks[dtype])
+        row = benchmark(config, FLAGS.windows, peaks[dtype], FLAGS.steps, FLAGS.profile)
+        if "profile" in row:
+            profiles.append(f"{name} ({dtype}):\n\n" + profile_table(row["profile"], peaks[dtype]))
+            print(profiles[-1], flush=True)
         rows.append(row)
         print(
             f"{name}: "
             + ", ".join(
-                f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()
+                f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                for k, v in row.items()
+                if k != "profile"
             ),
             flush=True,
         )
@@ -106,7 +129,7 @@ def main(argv):
         with open(os.path.join(FLAGS.out, "benchmark.json"), "w") as f:
             json.dump({"machine": machine(), "peak_flops": peaks, "rows": rows}, f, indent=2)
         with open(os.path.join(FLAGS.out, "benchmark.md"), "w") as f:
-            f.write(header + table)
+            f.write(header + table + "".join("\n" + p for p in profiles))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """The benchmark harness: every method has a default config, XLA's FLOP count is the one a
-matmul must have, and one config's figures are consistent (no timing thresholds here: speed
-targets live in experiments/benchmark.py's table)."""
+matmul must have, and one config's figures (K = 2 against K = 1, the profile) are consistent
+(no timing thresholds here: speed targets live in experiments/benchmark.py's table)."""
 
 import jax
 import jax.numpy as jnp
@@ -30,7 +30,7 @@ def test_one_config_reports_consistent_figures():
     config = tiny_rbm_config(sampler="cd")
     config.train.steps_per_call = 2
     config.train.log_every = 2
-    row = benchmark(config, windows=1, peak=1e9)
+    row = benchmark(config, windows=1, peak=1e9, steps=4, profile=True)
     for key in ("compile_s", "bare_steps_per_s", "loop_steps_per_s", "peak_mb", "sample_s"):
         assert row[key] > 0, key
     v, h, b = 64, 8, config.train.batch_size  # a CD-1 step is a few [B, V] x [V, H] products
@@ -41,4 +41,8 @@ def test_one_config_reports_consistent_figures():
     np.testing.assert_allclose(row["examples_per_s"], row["bare_steps_per_s"] * b)
     assert row["flops_fraction"] == row["achieved_flops"] / 1e9
     assert row["sampler_steps"] == config.rbm.sample_steps
-    assert "| rbm | 32 | 2 |" in markdown_table([row])
+    assert row["speedup"] == row["loop_steps_per_s"] / row["k1_loop_steps_per_s"]
+    # The profile's dots are the step's products, per step although K = 2 run per call.
+    dots = sum(r["flops_per_step"] for r in row["profile"] if r["kind"] == "dot")
+    assert 2 * b * v * h * 3 <= dots <= row["flops_per_step"]
+    assert "| rbm | float32 | 32 | 2 |" in markdown_table([row])

@@ -16,6 +16,7 @@ from genjax.data import train_iterator
 from genjax.methods import get_method
 from genjax.train.data import load_data
 from genjax.train.loop import next_global_batch
+from genjax.train.profile import breakdown, hlo_ops, op_times
 from genjax.train.sharding import data_sharding, make_mesh, replicated, stacked_data_sharding
 from genjax.train.step import COMPUTE_DTYPES, make_training
 
@@ -31,6 +32,22 @@ def timed_windows(run: Callable[[int], object], calls: int, windows: int) -> lis
         jax.block_until_ready(run(calls))
         out.append(time.perf_counter() - t0)
     return out
+
+
+def interleaved_medians(
+    runs: dict[str, tuple[Callable[[int], object], int]],
+    windows: int,
+    reset: Callable[[], None] = lambda: None,
+) -> dict[str, float]:
+    """Median seconds of ``windows`` windows of each ``run(calls)``, the runs taking turns
+    window by window so that drift in a shared machine's load hits them alike; ``reset()``
+    runs before each window, untimed."""
+    times = {name: [] for name in runs}
+    for _ in range(windows):
+        for name, (run, calls) in runs.items():
+            reset()
+            times[name] += timed_windows(run, calls, 1)
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def calls_per_window(seconds_per_call: float, target: float = 0.5) -> int:
@@ -65,18 +82,60 @@ def cost_of(compiled) -> tuple[float, float]:
     return float(cost.get("flops", float("nan"))), float(peak)
 
 
-def benchmark(config: ml_collections.ConfigDict, windows: int = 5, peak: float | None = None):
+def _compile(train_fn, state, batch, key, batch_shard, repl):
+    """The train step compiled for ``batch``'s shape, its state donated; and the seconds."""
+    step = jax.jit(
+        train_fn,
+        donate_argnums=0,
+        in_shardings=(repl, batch_shard, repl),
+        out_shardings=(repl, repl),
+    )
+    t0 = time.perf_counter()
+    compiled = step.lower(state, batch, key).compile()
+    return compiled, time.perf_counter() - t0
+
+
+def _loop(compiled, holder, it, per_call, batch_shard, key, log_every):
+    """``run(calls)`` of the training loop's hot path: next host batch(es), transfer, step,
+    and the logging sync whenever a log_every boundary is crossed (steps counted on the host,
+    as the loop counts them: no device sync per call)."""
+    done = [0]
+
+    def run(calls):
+        for _ in range(calls):
+            batch = next_global_batch(it, per_call, batch_shard)
+            holder["state"], metrics = compiled(holder["state"], batch, key)
+            done[0] += per_call
+            if done[0] // log_every != (done[0] - per_call) // log_every:
+                {k: float(v) for k, v in jax.device_get(metrics).items()}
+        return metrics
+
+    return run
+
+
+def benchmark(
+    config: ml_collections.ConfigDict,
+    windows: int = 5,
+    peak: float | None = None,
+    steps: int | None = None,
+    profile: bool = False,
+):
     """Measure one config's training step and sampler.
 
     Args:
       config: an experiment config (train.steps_per_call and train.compute_dtype honoured).
       windows: timed windows per figure; each figure is the median.
       peak: matmul FLOP/s of this machine in the compute dtype (measured when None).
+      steps: train steps per timed window (None: as many as fill about 0.5 s); a window
+        starts from the initial state and holds at most ``train.steps`` steps, so every timed
+        step is one the run takes.
+      profile: also trace the bare step and break its op time down by kind and phase.
 
     Returns:
       A dict of figures: compile_s, bare_steps_per_s, loop_steps_per_s, loop_fraction,
-      examples_per_s, flops_per_step, achieved_flops, peak_flops, flops_fraction, peak_mb and,
-      for methods that sample, sample_* timings.
+      examples_per_s, flops_per_step, achieved_flops, peak_flops, flops_fraction, peak_mb;
+      with steps_per_call K > 1 also k1_loop_steps_per_s and speedup (loop at K over loop at
+      K = 1); for methods that sample, sample_* timings; with ``profile``, profile rows.
     """
     mesh = make_mesh()
     shard, repl = data_sharding(mesh), replicated(mesh)
@@ -90,48 +149,42 @@ def benchmark(config: ml_collections.ConfigDict, windows: int = 5, peak: float |
     key = jax.random.key(config.seed)
     batch = next_global_batch(it, per_call, batch_shard)  # resident for the bare step
     example = batch if per_call == 1 else jax.tree.map(lambda x: x[0], batch)
-    state = jax.jit(init_fn, out_shardings=repl)(key, example)
-    step = jax.jit(
-        train_fn,
-        donate_argnums=0,
-        in_shardings=(repl, batch_shard, repl),
-        out_shardings=(repl, repl),
-    )
-    t0 = time.perf_counter()
-    compiled = step.lower(state, batch, key).compile()
-    compile_s = time.perf_counter() - t0
+    init = jax.jit(init_fn, out_shardings=repl)
+    state = init(key, example)
+    compiled, compile_s = _compile(train_fn, state, batch, key, batch_shard, repl)
     flops, peak_bytes = cost_of(compiled)
+    holder = {"state": state}
+    one = None
     if per_call > 1:  # XLA's cost analysis counts a loop body once: one step's FLOPs from K = 1
         one_config = config.copy_and_resolve_references()
         one_config.train.steps_per_call = 1
-        _, one_step = make_training(method, one_config)
-        flops = cost_of(jax.jit(one_step).lower(state, example, key).compile())[0]
-
-    holder = {"state": state}
+        one, _ = _compile(make_training(method, one_config)[1], state, example, key, shard, repl)
+        flops = cost_of(one)[0]
 
     def bare(calls):
         for _ in range(calls):
             holder["state"], metrics = compiled(holder["state"], batch, key)
         return metrics
 
-    log_every, done = int(config.train.log_every), [0]
-
-    def loop(calls):
-        for _ in range(calls):
-            holder["state"], metrics = compiled(
-                holder["state"], next_global_batch(it, per_call, batch_shard), key
-            )
-            done[0] += per_call  # counted on the host, as the loop does: no sync per call
-            if done[0] % log_every == 0:  # the loop's logging sync
-                {k: float(v) for k, v in jax.device_get(metrics).items()}
-        return metrics
-
+    log_every = int(config.train.log_every)
+    loop = _loop(compiled, holder, it, per_call, batch_shard, key, log_every)
     jax.block_until_ready(bare(2))  # warm-up
-    one_call = timed_windows(bare, 1, 1)[0]
-    calls = calls_per_window(one_call)
-    bare_t = statistics.median(timed_windows(bare, calls, windows))
-    loop_t = statistics.median(timed_windows(loop, calls, windows))
-    bare_sps, loop_sps = calls * per_call / bare_t, calls * per_call / loop_t
+    if steps is None:
+        calls = calls_per_window(timed_windows(bare, 1, 1)[0])
+    else:
+        calls = max(1, steps // per_call)
+    calls = max(1, min(calls, int(config.train.steps) // per_call))  # steps of the run only
+    runs = {"bare": (bare, calls), "loop": (loop, calls)}
+    if one is not None:  # the same loop one step per call, for the speed-up of K
+        runs["k1"] = (_loop(one, holder, it, 1, shard, key, log_every), calls * per_call)
+    for run, _ in runs.values():
+        jax.block_until_ready(run(2))
+
+    def reset():  # every window starts at step 0: staged methods (dbn) idle past their stages
+        holder["state"] = jax.block_until_ready(init(key, example))
+
+    seconds = interleaved_medians(runs, windows, reset)
+    bare_sps, loop_sps = (calls * per_call / seconds[k] for k in ("bare", "loop"))
     dtype = COMPUTE_DTYPES[config.train.get("compute_dtype", "float32")]
     peak = matmul_peak(dtype) if peak is None else peak
     out = {
@@ -151,6 +204,13 @@ def benchmark(config: ml_collections.ConfigDict, windows: int = 5, peak: float |
         "flops_fraction": flops * bare_sps / peak,
         "peak_mb": peak_bytes / 2**20,
     }
+    if one is not None:
+        out["k1_loop_steps_per_s"] = calls * per_call / seconds["k1"]
+        out["speedup"] = loop_sps / out["k1_loop_steps_per_s"]
+    if profile:
+        ops = hlo_ops(compiled.as_text())
+        times = op_times(lambda: bare(1), max(1, calls // 2))
+        out["profile"] = breakdown(times, ops, per_call)
     labels = None
     if method.conditional:  # draws cycle the classes, as the suite's do
         labels = np.arange(64) % data.info.num_classes
@@ -184,9 +244,10 @@ def sampler_timing(method, config, params, windows: int, labels=None, num: int =
 def markdown_table(rows: list[dict]) -> str:
     """The benchmark table, one method per row."""
     head = (
-        "| method | batch | K | compile s | bare steps/s | loop steps/s | loop/bare | examples/s "
-        "| MFLOP/step | GFLOP/s | of peak | peak MB | sampler (64 draws) |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+        "| method | dtype | batch | K | compile s | bare steps/s | loop steps/s | loop/bare "
+        "| loop at K=1 | speed-up | examples/s | MFLOP/step | GFLOP/s | of peak | peak MB "
+        "| sampler (64 draws) |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
     )
     lines = []
     for r in rows:
@@ -195,10 +256,13 @@ def markdown_table(rows: list[dict]) -> str:
             sampler = f"{r['sample_s']:.3g} s"
             if "sampler_steps" in r:
                 sampler += f" ({r['sampler_steps']} steps, {r['sampler_steps_per_s']:.0f}/s)"
+        k1, speedup = "–", "–"
+        if "speedup" in r:
+            k1, speedup = f"{r['k1_loop_steps_per_s']:.0f}", f"{r['speedup']:.2f}×"
         lines.append(
-            f"| {r['method']} | {r['batch_size']} | {r['steps_per_call']} | {r['compile_s']:.1f} "
-            f"| {r['bare_steps_per_s']:.0f} | {r['loop_steps_per_s']:.0f} "
-            f"| {r['loop_fraction']:.2f} | {r['examples_per_s']:.0f} "
+            f"| {r['method']} | {r['compute_dtype']} | {r['batch_size']} | {r['steps_per_call']} "
+            f"| {r['compile_s']:.1f} | {r['bare_steps_per_s']:.0f} | {r['loop_steps_per_s']:.0f} "
+            f"| {r['loop_fraction']:.2f} | {k1} | {speedup} | {r['examples_per_s']:.0f} "
             f"| {r['flops_per_step'] / 1e6:.2f} | {r['achieved_flops'] / 1e9:.2f} "
             f"| {100 * r['flops_fraction']:.1f}% | {r['peak_mb']:.1f} | {sampler} |"
         )
