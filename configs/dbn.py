@@ -57,6 +57,9 @@ def get_config(arg: str | None = None):
     c.train.eval_every = stage // 2
     c.train.ckpt_every = stage // 2
     c.train.log_every = 500
+    # A CD step takes tens of microseconds: 25 per dispatch lift the loop from about 0.3 to
+    # 0.6 of the bare step's speed (experiments/benchmark.py).
+    c.train.steps_per_call = 25
     c.eval.nll_samples = 1_000  # q draws per example for the report's bound and IS estimate
     c.eval.nll_chunk = 100
     c.eval.num_samples = 100
