@@ -208,6 +208,7 @@ def benchmark(
         out["k1_loop_steps_per_s"] = calls * per_call / seconds["k1"]
         out["speedup"] = loop_sps / out["k1_loop_steps_per_s"]
     if profile:
+        reset()
         ops = hlo_ops(compiled.as_text())
         times = op_times(lambda: bare(1), max(1, calls // 2))
         out["profile"] = breakdown(times, ops, per_call)
