@@ -1,4 +1,4 @@
-"""Executes notebooks/vae_latent_space.ipynb end to end with fewer training steps."""
+"""Executes the notebooks end to end with fewer training steps and checks what they print."""
 
 import math
 import re
@@ -8,9 +8,15 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "vae_latent_space.ipynb"
-OVERRIDES = {"STEPS": "300"}  # parameter -> value, set in the notebook's first code cell
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 NLL_LINE = re.compile(r"test NLL: (\S+) nats \((\d+) importance samples\)")
+RBM_LINE = re.compile(
+    r"test NLL: (\S+) nats \(exact log Z\), (\S+) nats \(AIS, (\d+) temperatures\); "
+    r"independent pixels (\S+)"
+)
+AUROC_LINE = re.compile(r"AUROC: 10% flipped (\S+), noise (\S+)")
+DBN_START = re.compile(r"before training the top: DBN test NLL (\S+) nats \(the RBM: (\S+)\)")
+DBN_LINE = re.compile(r"DBN test NLL: (\S+) nats exact; its first RBM alone (\S+)")
 
 
 def set_parameters(nb: nbformat.NotebookNode, overrides: dict[str, str]) -> None:
@@ -21,23 +27,48 @@ def set_parameters(nb: nbformat.NotebookNode, overrides: dict[str, str]) -> None
         assert n == 1, f"parameter {name} not found in the notebook's first code cell"
 
 
-@pytest.mark.slow
-def test_vae_notebook_executes(tmp_path):
+def execute(name: str, overrides: dict[str, str], tmp_path) -> tuple[str, int]:
+    """Run notebooks/<name> with ``overrides``; returns its stdout and its number of PNGs."""
     # The kernel inherits TFDS_DATA_DIR, set session-wide by conftest.py.
-    nb = nbformat.read(NOTEBOOK, as_version=4)
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     assert not any(c.get("outputs") for c in nb.cells), "commit the notebook without outputs"
-    set_parameters(nb, OVERRIDES)
+    set_parameters(nb, overrides)
     client = NotebookClient(
         nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
     )
     client.execute()  # raises CellExecutionError if a cell fails
-
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
-    assert sum("image/png" in o.get("data", {}) for o in outputs) >= 4
     text = "".join(o.text for o in outputs if o.output_type == "stream" and o.name == "stdout")
-    match = NLL_LINE.search(text)
-    assert match, f"no NLL line in the notebook's output:\n{text}"
-    nll, samples = float(match.group(1)), int(match.group(2))
+    return text, sum("image/png" in o.get("data", {}) for o in outputs)
+
+
+def found(pattern: re.Pattern, text: str) -> list[float]:
+    match = pattern.search(text)
+    assert match, f"no line matching {pattern.pattern!r} in the notebook's output:\n{text}"
+    return [float(g) for g in match.groups()]
+
+
+@pytest.mark.slow
+def test_vae_notebook_executes(tmp_path):
+    text, pngs = execute("vae_latent_space.ipynb", {"STEPS": "300"}, tmp_path)
+    assert pngs >= 4
+    nll, samples = found(NLL_LINE, text)
     assert math.isfinite(nll) and nll > 0, nll
     assert samples > 0
+
+
+@pytest.mark.slow
+def test_energy_notebook_executes(tmp_path):
+    text, pngs = execute("energy_models.ipynb", {"EPOCHS": "20", "AIS_BETAS": "2000"}, tmp_path)
+    assert pngs >= 5  # data, filters, chains, anomalies, DBN samples
+    exact, ais, betas, independent = found(RBM_LINE, text)
+    assert betas == 2000
+    assert abs(exact - ais) < 0.3, (exact, ais)  # AIS agrees with the exact log Z
+    assert exact < independent - 2, (exact, independent)  # the RBM beats independent pixels
+    flipped, noise = found(AUROC_LINE, text)
+    assert flipped > 0.8 and noise > 0.95, (flipped, noise)
+    start, rbm = found(DBN_START, text)
+    assert start == rbm  # the top started as the RBM transposed: the DBN is the RBM
+    dbn, rbm_alone = found(DBN_LINE, text)
+    assert dbn < rbm_alone, (dbn, rbm_alone)  # the greedy layer helps
