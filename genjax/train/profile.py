@@ -25,8 +25,6 @@ MOVES = frozenset(
     "reverse tuple get-tuple-element constant iota dynamic-update-slice copy-start "
     "copy-done gather".split()
 )
-KINDS = ("convolution", "dot", "elementwise/reduction", "data movement")
-PHASES = ("forward", "backward", "rest")
 
 _HEADER = re.compile(r"^(?:ENTRY )?%([\w.\-]+) .*\{$")
 _INSTR = re.compile(
