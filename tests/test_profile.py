@@ -47,6 +47,7 @@ def test_gradient_ops_are_split_into_forward_and_backward():
     by_phase = {p: sum(op.flops for op in dots if op.phase == p) for p in ("forward", "backward")}
     assert by_phase == {"forward": 2 * 32 * 16 * 8, "backward": 2 * 32 * 16 * 8}  # x @ w, x.T @ g
 
+
 def test_trace_times_join_the_hlo_ops():
     # Three steps per call: a loop body's ops count once in the HLO and run three times.
     def three_steps(a, b):
