@@ -5,6 +5,7 @@ matmul must have, and one config's figures (K = 2 against K = 1, the profile) ar
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 from experiments.benchmark import DEFAULT_CONFIGS, load_config
 from genjax.methods import METHODS
@@ -46,3 +47,11 @@ def test_one_config_reports_consistent_figures():
     dots = sum(r["flops_per_step"] for r in row["profile"] if r["kind"] == "dot")
     assert 2 * b * v * h * 3 <= dots <= row["flops_per_step"]
     assert "| rbm | float32 | 32 | 2 |" in markdown_table([row])
+
+
+def test_bad_window_settings_are_refused_in_one_line():
+    config = tiny_rbm_config(sampler="cd")
+    with pytest.raises(ValueError, match="windows must be at least 1"):
+        benchmark(config, windows=0)
+    with pytest.raises(ValueError, match="steps per timed window must be at least 1, got 0"):
+        benchmark(config, steps=0)

@@ -137,6 +137,10 @@ def benchmark(
       with steps_per_call K > 1 also k1_loop_steps_per_s and speedup (loop at K over loop at
       K = 1); for methods that sample, sample_* timings; with ``profile``, profile rows.
     """
+    if windows < 1:
+        raise ValueError(f"windows must be at least 1 (the median of timed windows), got {windows}")
+    if steps is not None and steps < 1:
+        raise ValueError(f"steps per timed window must be at least 1, got {steps}")
     mesh = make_mesh()
     shard, repl = data_sharding(mesh), replicated(mesh)
     per_call = int(config.train.get("steps_per_call", 1))
