@@ -15,7 +15,7 @@ import numpy as np
 from genjax.data import train_iterator
 from genjax.methods import get_method
 from genjax.train.data import load_data
-from genjax.train.loop import next_global_batch
+from genjax.train.loop import jit_train_step, next_global_batch
 from genjax.train.profile import breakdown, hlo_ops, op_times
 from genjax.train.sharding import data_sharding, make_mesh, replicated, stacked_data_sharding
 from genjax.train.step import COMPUTE_DTYPES, make_training
@@ -83,15 +83,9 @@ def cost_of(compiled) -> tuple[float, float]:
 
 
 def _compile(train_fn, state, batch, key, batch_shard, repl):
-    """The train step compiled for ``batch``'s shape, its state donated; and the seconds."""
-    step = jax.jit(
-        train_fn,
-        donate_argnums=0,
-        in_shardings=(repl, batch_shard, repl),
-        out_shardings=(repl, repl),
-    )
+    """The loop's train step compiled for ``batch``'s shape; and the seconds it took."""
     t0 = time.perf_counter()
-    compiled = step.lower(state, batch, key).compile()
+    compiled = jit_train_step(train_fn, batch_shard, repl).lower(state, batch, key).compile()
     return compiled, time.perf_counter() - t0
 
 

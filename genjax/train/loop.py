@@ -72,6 +72,17 @@ def next_global_batch(it, steps_per_call: int, sharding) -> dict[str, jax.Array]
     return to_global(jax.tree.map(lambda *xs: np.stack(xs), *batches), sharding)
 
 
+def jit_train_step(train_fn, batch_sharding, replicated_sharding):
+    """``train_fn(state, batch, key)`` jitted as the loop runs it: state donated and
+    replicated, the batch split by ``batch_sharding`` (the benchmark times this same step)."""
+    return jax.jit(
+        train_fn,
+        donate_argnums=0,
+        in_shardings=(replicated_sharding, batch_sharding, replicated_sharding),
+        out_shardings=(replicated_sharding, replicated_sharding),
+    )
+
+
 def make_eval_step(eval_metrics):
     """Masked sums of per-example metrics over a global batch (works across hosts)."""
 
@@ -158,12 +169,7 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
     per_call = check_steps_per_call(config, start)
     batch_shard = shard if per_call == 1 else stacked_data_sharding(mesh)
 
-    step_fn = jax.jit(
-        train_fn,
-        donate_argnums=0,
-        in_shardings=(repl, batch_shard, repl),
-        out_shardings=(repl, repl),
-    )
+    step_fn = jit_train_step(train_fn, batch_shard, repl)
     eval_step = make_eval_step(method.eval_metrics)
     writer = MetricWriter(workdir, enabled=lead)
     t_cfg = config.train
