@@ -1,6 +1,12 @@
-"""Pieces every config shares: the base ConfigDict and ``key=value,...`` argument parsing."""
+"""Pieces every config shares: the base ConfigDict and ``key=value,...`` argument parsing.
+
+A config holds only the fields its method reads: a method's settings are read into typed
+sections, where any other field is a one-line error (see ``genjax.run.settings``).
+"""
 
 from ml_collections import config_dict
+
+from genjax.checks import check_choice
 
 
 def parse_args(arg: str | None, defaults: dict[str, str]) -> dict[str, str]:
@@ -19,8 +25,7 @@ def parse_args(arg: str | None, defaults: dict[str, str]) -> dict[str, str]:
 
 def check_arg(name: str, value: str, valid) -> None:
     """One-line error for a config argument outside its valid values."""
-    if value not in valid:
-        raise ValueError(f"unknown {name} {value!r} in config argument; valid: {', '.join(valid)}")
+    check_choice(name, value, valid)
 
 
 def base_config() -> config_dict.ConfigDict:
@@ -64,8 +69,6 @@ def base_config() -> config_dict.ConfigDict:
     c.eval = config_dict.ConfigDict()
     c.eval.batch_size = 256
     c.eval.num_samples = 64
-    c.eval.nll_samples = 1000
-    c.eval.nll_chunk = 100
 
     # Sample-quality suite (genjax.eval): FD, KID, precision/recall, inception-style score and
     # class accuracy in the features of a network trained on the dataset, read between the
@@ -81,3 +84,9 @@ def base_config() -> config_dict.ConfigDict:
     c.eval.suite.kid_subsets = 10
     c.eval.suite.pr_k = 3
     return c
+
+
+def add_nll_fields(c: config_dict.ConfigDict, samples: int = 1_000, chunk: int = 100) -> None:
+    """The eval fields of methods that estimate log p(x) by importance sampling."""
+    c.eval.nll_samples = samples  # draws per test example
+    c.eval.nll_chunk = chunk  # draws evaluated at a time; divides nll_samples

@@ -13,7 +13,7 @@ Arguments: dataset (digits, binarized_mnist). Per-layer optimizer fields: --conf
 
 from ml_collections import config_dict
 
-from configs.common import base_config, check_arg, parse_args
+from configs.common import add_nll_fields, base_config, check_arg, parse_args
 
 # Binarized MNIST: Salakhutdinov & Murray's (2008) 500-2000 DBN (their CD-25 top RBM is costly;
 # CD-1 here); digits: the 20-unit RBM of configs/rbm.py with a 64-unit top RBM over it.
@@ -60,7 +60,6 @@ def get_config(arg: str | None = None):
     # A CD step takes tens of microseconds: 25 per dispatch lift the loop from about 0.3 to
     # 0.6 of the bare step's speed (experiments/benchmark.py).
     c.train.steps_per_call = 25
-    c.eval.nll_samples = 1_000  # q draws per example for the report's bound and IS estimate
-    c.eval.nll_chunk = 100
+    add_nll_fields(c)  # q draws per example for the report's bound and IS estimate
     c.eval.num_samples = 100
     return c

@@ -50,24 +50,23 @@ def get_config(arg: str | None = None):
         discriminator_features=d_features,
         generator_hidden=(256, 256),
         discriminator_hidden=(256, 256),
-        conditioning="projection",  # cgan discriminator: projection | concat
         spectral_norm=False,
         power_iterations=10,  # per call (stateless; see genjax.models.spectral)
-        # VAE-GAN encoder (same trunk sizes as the discriminator).
-        encoder_hidden=(256,),
     )
+    if args["variant"] == "cgan":
+        c.model.conditioning = "projection"  # the discriminator's: projection | concat
     c.loss = dict(
         adversarial="non_saturating",  # genjax.losses.ADVERSARIAL_LOSSES
         gradient_penalty=0.0,  # λ of WGAN-GP
         # γ of R1 (weight γ/2). The digits GAN collapses to one mode without it; the VAE-GAN
         # does not need it, and with γ=1 its encoder collapses to the prior (KL 0.6 nats).
         r1=0.0 if args["variant"] == "vaegan" else 1.0,
-        # VAE-GAN: KL weight, γ (the decoder's weight on the error in discriminator
-        # features; the encoder's is 1), and an optional pixel-space error.
-        kl_weight=1.0,
-        decoder_feature_weight=1.0,
-        pixel_weight=0.0,
     )
+    if args["variant"] == "vaegan":
+        c.model.encoder_hidden = (256,)  # the encoder's MLP, after the discriminator's trunk
+        # KL weight, γ (the decoder's weight on the error in discriminator features; the
+        # encoder's is 1), and an optional pixel-space error.
+        c.loss.update(kl_weight=1.0, decoder_feature_weight=1.0, pixel_weight=0.0)
 
     # DCGAN's Adam: lr 2e-4, b1 0.5, constant rate. Per-player overrides live in
     # optim.generator / optim.discriminator (any optim field).

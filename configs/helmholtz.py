@@ -9,7 +9,7 @@ Launch (default: reweighted wake-sleep, K = 5, layers 64-32 on binarized digits)
 Arguments: dataset (digits, binarized_mnist), variant (rws, wake_sleep).
 """
 
-from configs.common import base_config, check_arg, parse_args
+from configs.common import add_nll_fields, base_config, check_arg, parse_args
 
 
 def get_config(arg: str | None = None):
@@ -29,4 +29,5 @@ def get_config(arg: str | None = None):
     c.train.eval_every = 5_000
     c.train.ckpt_every = 5_000
     c.eval.suite.enabled = args["dataset"] == "digits"
+    add_nll_fields(c)
     return c

@@ -9,10 +9,15 @@ Arguments: dataset (digits, mnist, binarized_mnist, fashion_mnist, cifar10, cele
 (vae, beta_vae, cvae, iwae, autoencoder, sparse_autoencoder), arch (mlp, conv).
 """
 
-from configs.common import base_config, check_arg, parse_args
+from configs.common import add_nll_fields, base_config, check_arg, parse_args
 
 VARIANTS = ("vae", "beta_vae", "cvae", "iwae", "autoencoder", "sparse_autoencoder")
 DATASETS = ("digits", "mnist", "binarized_mnist", "fashion_mnist", "cifar10", "celeb_a")
+LOSS_FIELDS = {
+    "beta_vae": {"beta": 4.0},
+    "iwae": {"num_importance": 5},
+    "sparse_autoencoder": {"l1_weight": 1e-2},
+}
 
 
 def get_config(arg: str | None = None):
@@ -31,7 +36,10 @@ def get_config(arg: str | None = None):
         conv_features=(32, 64),
         likelihood="bernoulli",
     )
-    c.loss = dict(beta=4.0, num_importance=5, l1_weight=1e-2)
+    # Each variant's own loss field (any other is an error): β, IWAE's K, the L1 weight.
+    c.loss = LOSS_FIELDS.get(args["variant"], {})
+    if args["variant"] not in ("autoencoder", "sparse_autoencoder"):
+        add_nll_fields(c)
 
     if args["dataset"] == "digits":
         c.train.steps = 6_000

@@ -86,8 +86,8 @@ def main(argv):
     del argv
     import jax.numpy as jnp
 
-    from genjax.train.benchmark import benchmark, markdown_table, matmul_peak
-    from genjax.train.profile import profile_table
+    from genjax.tools.benchmark import benchmark, markdown_table, matmul_peak
+    from genjax.tools.profile import profile_table
 
     if FLAGS.all == (FLAGS.config is not None):
         raise ValueError("give exactly one of --config=<file> and --all")

@@ -6,6 +6,7 @@ dataset's floor and ceiling.
   python -m experiments.evaluate floors --dataset=digits --variant=binary
 """
 
+import dataclasses
 import json
 import sys
 
@@ -43,16 +44,15 @@ def main(argv):
         )
         print(json.dumps({"features": space.name, **space.meta}, indent=2))
     elif command == "floors":
-        from configs.common import base_config
+        from genjax.data import DataConfig, load_data
+        from genjax.eval.config import SuiteConfig
         from genjax.eval.suite import build_suite
-        from genjax.train.data import load_data
 
-        c = base_config()
-        c.data.update(name=FLAGS.dataset, variant=FLAGS.variant, data_dir=FLAGS.data_dir)
-        c.eval.suite.update(features=FLAGS.arch, feature_dir=FLAGS.feature_dir)
+        data = DataConfig(name=FLAGS.dataset, variant=FLAGS.variant, data_dir=FLAGS.data_dir)
+        cfg = SuiteConfig(features=FLAGS.arch, feature_dir=FLAGS.feature_dir)
         if FLAGS.num_samples:
-            c.eval.suite.num_samples = FLAGS.num_samples
-        suite = build_suite(c.eval.suite, load_data(c), FLAGS.dataset, data_dir=FLAGS.data_dir)
+            cfg = dataclasses.replace(cfg, num_samples=FLAGS.num_samples)
+        suite = build_suite(cfg, load_data(data), FLAGS.dataset, data_dir=FLAGS.data_dir)
         print(json.dumps(suite.bounds, indent=2))
     else:
         if not FLAGS.workdir:

@@ -26,7 +26,7 @@ def main(argv):
     from sklearn.neural_network import BernoulliRBM
 
     from genjax import energy as E
-    from genjax.train.restore import load_trained
+    from genjax.run.restore import load_trained
 
     trained = load_trained(FLAGS.workdir)
     if trained.config.method != "rbm" or not trained.data.info.binary:

@@ -30,26 +30,28 @@ def main(argv):
 
     from genjax import viz
     from genjax.data import eval_batches
-    from genjax.train.restore import load_trained
+    from genjax.run.restore import load_trained
 
+    if FLAGS.num < 1 or FLAGS.chain < 0:
+        raise ValueError(f"--num must be >= 1 and --chain >= 0; got {FLAGS.num}, {FLAGS.chain}")
     trained = load_trained(FLAGS.workdir, FLAGS.step, {"nll_samples": 100})
     method, params = trained.method, trained.state.eval_params
     if method.sample is None:
         raise ValueError(f"method {method.name!r} has no prior to sample from")
-    if FLAGS.chain and method.chain is None:
+    if FLAGS.chain and not method.trajectory:
         raise ValueError(f"method {method.name!r} has no sampling chain: leave out --chain")
     out = FLAGS.out or os.path.join(FLAGS.workdir, "samples")
     os.makedirs(out, exist_ok=True)
     key = jax.random.key(FLAGS.seed)
     path = os.path.join(out, f"samples_step{trained.step}_seed{FLAGS.seed}.png")
-    viz.save_grid(path, method.sample(params, key, FLAGS.num))
+    viz.save_grid(path, method.sample(params, key, FLAGS.num, mean=True))
     written = [path]
     if FLAGS.chain:
         written.append(os.path.join(out, f"chain_step{trained.step}_seed{FLAGS.seed}.png"))
-        viz.save_grid(written[-1], method.chain(params, key, FLAGS.chain))
+        viz.save_grid(written[-1], method.sample(params, key, FLAGS.chain, trajectory=True))
     if method.report is not None:
         batches = eval_batches(
-            trained.data.test, trained.config.eval.batch_size, trained.data.transform
+            trained.data.test, trained.settings.eval.batch_size, trained.data.transform
         )
         _, images = method.report(params, batches, key)
         for name, grid in images.items():

@@ -21,7 +21,7 @@ flags.mark_flags_as_required(["config", "workdir"])
 def main(argv):
     del argv
     from genjax.eval.suite import summary_line
-    from genjax.train.loop import train_and_evaluate
+    from genjax.run.experiment import train_and_evaluate
 
     summary = train_and_evaluate(FLAGS.config, FLAGS.workdir)
     shown = {k: v for k, v in summary.items() if isinstance(v, (int, float, str))}

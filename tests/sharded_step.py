@@ -9,11 +9,8 @@ import jax
 import numpy as np
 
 from genjax.data import to_global, train_iterator
-from genjax.methods import get_method
-from genjax.train.data import load_data
 from genjax.train.sharding import check_batch_size, data_sharding, make_mesh, replicated
-from genjax.train.step import make_training
-from tests.helpers import tiny_config, tiny_gan_config
+from tests.helpers import data_of, method_of, tiny_config, tiny_gan_config, training_of
 
 
 def _config(case: str):
@@ -27,9 +24,9 @@ def _config(case: str):
 
 def run(num_devices: int, case: str, steps: int = 3):
     config = _config(case)
-    data = load_data(config)
-    method = get_method(config.method)(config, data.info)
-    init, train_fn = make_training(method, config)
+    data = data_of(config)
+    method = method_of(config, data.info)
+    init, train_fn = training_of(config, method)
     mesh = make_mesh(num_devices)
     shard, repl = data_sharding(mesh), replicated(mesh)
     it = train_iterator(data.train, 64, 0, data.transform)

@@ -9,7 +9,7 @@ import pytest
 
 from experiments.benchmark import DEFAULT_CONFIGS, load_config
 from genjax.methods import METHODS
-from genjax.train.benchmark import benchmark, cost_of, markdown_table
+from genjax.tools.benchmark import benchmark, cost_of, markdown_table
 from tests.helpers import tiny_rbm_config
 
 

@@ -8,19 +8,23 @@ import numpy as np
 import pytest
 
 from genjax import energy as E
-from genjax.methods import DataInfo, get_method
-from genjax.train.data import load_data
-from genjax.train.step import make_training
-from tests.helpers import assert_resume_is_bitwise_exact, tiny_dbn_config
+from genjax.data import DataInfo
+from tests.helpers import (
+    assert_resume_is_bitwise_exact,
+    data_of,
+    method_of,
+    tiny_dbn_config,
+    training_of,
+)
 
 
 def test_each_layer_trains_only_in_its_stage_and_the_top_starts_transposed():
     config = tiny_dbn_config(steps=4)
     config.dbn.stage_steps = 2  # stages [0, 2) and [2, 4)
     config.optim.layer1.learning_rate = 0.0  # so layer1 after its first step is its start
-    data = load_data(config)
+    data = data_of(config)
     batch = jax.tree.map(jnp.asarray, data.transform({k: v[:32] for k, v in data.train.items()}))
-    init, step = make_training(get_method("dbn")(config, data.info), config)
+    init, step = training_of(config)
     step = jax.jit(step)
     states = [init(jax.random.key(0), batch)]
     for _ in range(4):
@@ -64,24 +68,24 @@ def test_bad_configs_are_one_line_errors():
     config = tiny_dbn_config()
     config.model.hidden = (8, 32)
     with pytest.raises(ValueError, match=r"needs sizes n_\(l\+1\) = n_\(l-1\).*dbn.init='random'"):
-        get_method("dbn")(config, info)
+        method_of(config, info)
     config.dbn.init = "random"
-    get_method("dbn")(config, info)
+    method_of(config, info)
     config.dbn.init = "tied"
     with pytest.raises(ValueError, match="unknown dbn.init 'tied'; valid: transpose, random"):
-        get_method("dbn")(config, info)
+        method_of(config, info)
     with pytest.raises(ValueError, match="needs binary data"):
-        get_method("dbn")(tiny_dbn_config(), DataInfo((8, 8, 1), 10, False))
+        method_of(tiny_dbn_config(), DataInfo((8, 8, 1), 10, False))
     config.dbn.init, config.dbn.stage_steps = "random", 0
     with pytest.raises(ValueError, match="dbn.stage_steps must be >= 1; got 0"):
-        get_method("dbn")(config, info)
+        method_of(config, info)
 
 
 def test_binarized_mnist_config_builds_the_500_2000_net():
     from configs import dbn
 
     config = dbn.get_config("dataset=binarized_mnist")
-    method = get_method("dbn")(config, DataInfo((28, 28, 1), 0, True))
+    method = method_of(config, DataInfo((28, 28, 1), 0, True))
     shapes = jax.eval_shape(method.init, jax.random.key(0), None)
     assert shapes["layer0"]["W"].shape == (784, 500) and shapes["layer1"]["W"].shape == (500, 2000)
     assert [p.steps for p in method.players] == [(0, 125_000), (125_000, 250_000)]

@@ -8,11 +8,15 @@ import pytest
 
 from configs import diffusion as diffusion_config
 from genjax import diffusion as D
-from genjax.data import eval_batches
-from genjax.methods import DataInfo, get_method
-from genjax.methods.diffusion import build_unet
-from genjax.train.data import load_data
-from tests.helpers import assert_resume_is_bitwise_exact, tiny_diffusion_config
+from genjax.data import DataInfo, eval_batches
+from genjax.methods.diffusion import build_unet, read_config
+from tests.helpers import (
+    assert_resume_is_bitwise_exact,
+    data_of,
+    method_of,
+    optimizer_of,
+    tiny_diffusion_config,
+)
 
 
 @pytest.fixture(scope="module")
@@ -20,8 +24,8 @@ def setup():
     """A tiny conditional model with perturbed parameters (the U-Net's last layer starts at
     zero, which would hide the labels), and a batch of digits."""
     config = tiny_diffusion_config()
-    data = load_data(config)
-    method = get_method("diffusion")(config, data.info)
+    data = data_of(config)
+    method = method_of(config, data.info)
     batch = data.transform({k: v[:16] for k, v in data.train.items()})
     batch = jax.tree.map(jnp.asarray, batch)
     params = method.init(jax.random.key(0), batch)
@@ -35,34 +39,33 @@ def _method(config, data, **diffusion):
     """The method of ``config`` with ``config.diffusion`` fields replaced (on a copy)."""
     config = config.copy_and_resolve_references()
     config.diffusion.update(diffusion)
-    return get_method("diffusion")(config, data.info)
+    return method_of(config, data.info)
 
 
 def test_guidance_scale_zero_is_the_unconditional_model_and_one_the_conditional(setup):
     config, data, method, _, params = setup
     key, y = jax.random.key(2), jnp.arange(8) % 10
-    unconditional = np.asarray(method.generate(params, key, 8, None))
+    # The null label is the unconditional model; at guidance 1 the model uses the labels given.
+    null = jnp.full((8,), 10)
+    unconditional = np.asarray(_method(config, data, guidance=1.0).sample(params, key, 8, null))
     conditional = {
-        scale: np.asarray(_method(config, data, guidance=scale).generate(params, key, 8, y))
+        scale: np.asarray(_method(config, data, guidance=scale).sample(params, key, 8, y))
         for scale in (0.0, 1.0, 3.0)
     }
     np.testing.assert_allclose(conditional[0.0], unconditional, atol=1e-5)
     assert np.abs(conditional[1.0] - unconditional).max() > 0.05  # the labels matter
     assert np.abs(conditional[3.0] - conditional[1.0]).max() > 0.05
-    # The null label is the unconditional model: scale 1 with every label null equals it.
-    null = _method(config, data, guidance=1.0).generate(params, key, 8, jnp.full((8,), 10))
-    np.testing.assert_allclose(np.asarray(null), unconditional, atol=1e-5)
 
 
 def test_label_dropout_trains_the_null_label(setup):
     config, data, _, batch, params = setup
     key = jax.random.key(3)
     nulled = {**batch, "label": jnp.full_like(batch["label"], 10)}
-    kept, _ = _method(config, data, label_dropout=0.0).loss(params, batch, key)
-    null, _ = _method(config, data, label_dropout=0.0).loss(params, nulled, key)
+    kept, _ = _method(config, data, label_dropout=0.0).loss(params, batch, key, None)
+    null, _ = _method(config, data, label_dropout=0.0).loss(params, nulled, key, None)
     assert abs(float(kept) - float(null)) > 1e-4  # labels change the loss
     every = _method(config, data, label_dropout=0.999_999)  # every label of the batch dropped
-    np.testing.assert_allclose(every.loss(params, batch, key)[0], null, rtol=1e-6)
+    np.testing.assert_allclose(every.loss(params, batch, key, None)[0], null, rtol=1e-6)
 
 
 @pytest.mark.parametrize("prediction", ["v", "x0"])
@@ -79,9 +82,9 @@ def test_other_parametrisations_are_converted_to_noise(prediction):
 def test_chain_ends_at_the_sample(setup):
     _, _, method, _, params = setup
     key = jax.random.key(4)
-    frames = np.asarray(method.chain(params, key, 3))
+    frames = np.asarray(method.sample(params, key, 3, trajectory=True))
     assert frames.shape == (3, 10, 8, 8, 1)
-    sample = np.asarray(method.generate(params, key, 3, jnp.arange(3) % 10))
+    sample = np.asarray(method.sample(params, key, 3, jnp.arange(3) % 10))
     np.testing.assert_allclose(frames[:, -1], sample, atol=1e-6)
 
 
@@ -91,7 +94,7 @@ def test_report_bound_is_the_variational_bound_of_the_first_examples(setup):
     scalars, images = method.report(params, batches, jax.random.key(5))
     assert scalars["bpd_examples"] == 16.0  # eval.bpd_examples of the 64 in the batch
     x0, y = (jnp.asarray(batches[0][0][k][:16]) for k in ("image", "label"))
-    unet = build_unet(config, data.info)
+    unet = build_unet(read_config(config).unet, data.info)
     eps_fn = lambda x, t: unet.apply(params, x, t, y)  # ε-prediction, labels as given
     key = jax.random.fold_in(jax.random.key(5), 0)
     d = D.schedule("cosine", 20)
@@ -106,7 +109,7 @@ def test_report_bound_is_the_variational_bound_of_the_first_examples(setup):
     # Each row is the model sampled at its scale, from the same noise as the other rows.
     _, k_guide = jax.random.split(jax.random.key(5))
     for row, scale in ((0, 0.0), (2, 2.0)):
-        want = _method(config, data, guidance=scale).generate(params, k_guide, 10, jnp.arange(10))
+        want = _method(config, data, guidance=scale).sample(params, k_guide, 10, jnp.arange(10))
         np.testing.assert_allclose(images["guidance"][row], want, atol=1e-4)
 
 
@@ -117,7 +120,7 @@ def test_config_unet_fits_each_dataset_size(dataset):
     config = diffusion_config.get_config(f"dataset={dataset}")
     spec = get_spec(dataset)
     info = DataInfo(spec.output_shape, spec.num_classes, False, "symmetric", spec.levels)
-    unet = build_unet(config, info)
+    unet = build_unet(read_config(config).unet, info)
     x = jax.ShapeDtypeStruct((2, *info.image_shape), jnp.float32)
     t = jax.ShapeDtypeStruct((2,), jnp.int32)
     y = jax.ShapeDtypeStruct((2,), jnp.int32) if config.model.conditional else None
@@ -129,7 +132,7 @@ def test_config_unet_fits_each_dataset_size(dataset):
 
 
 def test_bad_inputs_are_one_line_errors():
-    make = get_method("diffusion")
+    make = method_of
     config = tiny_diffusion_config()
     gray = DataInfo((8, 8, 1), 10, False, "symmetric", 16)
     cases = [
@@ -161,7 +164,7 @@ def test_diffusion_resume_is_bitwise_exact(tmp_path):
 
 
 def test_run_writes_bits_per_dim_suite_and_chain(tmp_path):
-    from genjax.train.loop import train_and_evaluate
+    from genjax.run.experiment import train_and_evaluate
     from tests.test_experiments import run_main
 
     config = tiny_diffusion_config(steps=20)
@@ -185,7 +188,7 @@ def test_training_loss_is_the_mean_of_the_per_example_error(setup, prediction):
     config, data, _, batch, params = setup
     method = _method(config, data, prediction=prediction, label_dropout=0.0)
     key = jax.random.key(6)
-    loss, _ = method.loss(params, batch, key)
+    loss, _ = method.loss(params, batch, key, None)
     per_example = method.eval_metrics(params, batch, jax.random.split(key)[0])["mse"]
     assert per_example.shape == (16,)
     np.testing.assert_allclose(loss, jnp.mean(per_example), rtol=1e-5)
@@ -194,11 +197,10 @@ def test_training_loss_is_the_mean_of_the_per_example_error(setup, prediction):
 def test_steps_lower_the_loss_on_a_fixed_batch_and_noise(setup):
     import functools
 
-    from genjax.train.optim import make_optimizer
     from genjax.train.state import create_train_state, train_step
 
     config, _, method, batch, _ = setup
-    tx = make_optimizer(config.optim, 100)
+    tx = optimizer_of(config, 100)
     state = create_train_state(method.init(jax.random.key(0), batch), tx)
     step = jax.jit(functools.partial(train_step, loss_fn=method.loss, tx=tx, ema_decay=0.0))
     key = jax.random.key(1)  # the same t, noise and dropped labels at every step

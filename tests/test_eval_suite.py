@@ -11,19 +11,18 @@ import tensorflow_datasets as tfds
 from genjax.data.transforms import to_float
 from genjax.eval import feature_training
 from genjax.eval import features as features_lib
+from genjax.eval.config import SuiteConfig
 from genjax.eval.feature_training import accuracy, get_feature_space, train_feature_net
 from genjax.eval.metrics import extract
 from genjax.eval.suite import build_suite, marginal_chunks
-from genjax.methods import get_method
-from genjax.methods.base import Method
-from genjax.train.data import load_data
-from genjax.train.loop import train_and_evaluate
-from tests.helpers import tiny_config
+from genjax.methods.base import Method, stateless
+from genjax.run.experiment import train_and_evaluate
+from tests.helpers import data_of, method_of, tiny_config
 
 
 @pytest.fixture(scope="module")
 def data():
-    return load_data(tiny_config())
+    return data_of(tiny_config())
 
 
 @pytest.fixture(scope="module")
@@ -85,7 +84,7 @@ def test_marginal_ceiling_draws_per_pixel_marginals(data):
 
 
 def test_floor_is_below_ceiling_and_results_say_what_they_are(data):
-    suite = build_suite(tiny_config().eval.suite, data, "digits")
+    suite = build_suite(SuiteConfig(num_samples=300), data, "digits")
     floor, ceiling = suite.bounds["floor"], suite.bounds["ceiling"]
     assert floor["fd"] < ceiling["fd"] and floor["kid"] < ceiling["kid"]
     assert floor["precision"] > ceiling["precision"] and floor["recall"] > ceiling["recall"]
@@ -104,8 +103,15 @@ def test_class_accuracy_of_a_perfect_conditional_generator(space, data):
     def generate(params, key, num, labels):
         return np.stack([by_label[y][i // 10] for i, y in enumerate(labels)])
 
-    method = Method("perfect", None, None, None, generate=generate, conditional=True)
-    suite = build_suite(tiny_config().eval.suite, data, "digits")
+    method = Method(
+        name="perfect",
+        init=None,
+        eval_metrics=None,
+        loss=stateless(lambda params, batch, key: (0.0, {})),
+        sample=generate,
+        conditional=True,
+    )
+    suite = build_suite(SuiteConfig(num_samples=300), data, "digits")
     result = suite.evaluate(method, None, jax.random.key(0), chunk=300)  # one call
     shown = np.stack([by_label[i % 10][i // 10] for i in range(300)])
     expected = accuracy(space, shown, np.arange(300) % 10)
@@ -133,10 +139,10 @@ def test_suite_needs_a_method_that_generates(tmp_path):
 
 
 def test_untrained_vae_generates_binary_images(data):
-    method = get_method("vae")(tiny_config(), data.info)
+    method = method_of(tiny_config(), data.info)
     batch = data.transform({k: v[:4] for k, v in data.train.items()})
     params = method.init(jax.random.key(0), batch)
-    images = np.asarray(method.generate(params, jax.random.key(1), 5, None))
+    images = np.asarray(method.sample(params, jax.random.key(1), 5, None))
     assert images.shape == (5, 8, 8, 1) and set(np.unique(images)) <= {0.0, 1.0}
     assert not method.conditional
 

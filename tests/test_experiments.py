@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from genjax.train.loop import train_and_evaluate
+from genjax.run.experiment import train_and_evaluate
 from tests.helpers import tiny_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

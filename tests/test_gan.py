@@ -9,21 +9,23 @@ import numpy as np
 import pytest
 
 from configs import gan as gan_configs
-from genjax.data import train_iterator
-from genjax.methods import get_method
-from genjax.methods.base import DataInfo
+from genjax.data import DataInfo, train_iterator
 from genjax.models.gan import Discriminator, Generator
 from genjax.models.spectral import spectral_norm_estimate, spectral_normalize
-from genjax.train.data import load_data
-from genjax.train.loop import train_and_evaluate
-from genjax.train.optim import player_optimizer
-from genjax.train.step import make_training
-from tests.helpers import assert_divergence_halts, assert_resume_is_bitwise_exact, tiny_gan_config
+from genjax.run.experiment import train_and_evaluate
+from tests.helpers import (
+    assert_divergence_halts,
+    assert_resume_is_bitwise_exact,
+    data_of,
+    method_of,
+    tiny_gan_config,
+    training_of,
+)
 
 
 @pytest.fixture(scope="module")
 def data():
-    return load_data(tiny_gan_config())
+    return data_of(tiny_gan_config())
 
 
 def _batch(data, size=32):
@@ -31,8 +33,8 @@ def _batch(data, size=32):
 
 
 def _setup(config, data, size=32):
-    method = get_method(config.method)(config, data.info)
-    init, step = make_training(method, config)
+    method = method_of(config, data.info)
+    init, step = training_of(config, method)
     batch = _batch(data, size)
     return method, init(jax.random.key(0), batch), jax.jit(step), batch
 
@@ -48,10 +50,10 @@ def test_config_networks_fit_each_dataset_size(dataset):
     shape = get_spec(dataset).output_shape
     c = gan_configs.get_config(f"dataset={dataset}")
     info = DataInfo(shape, get_spec(dataset).num_classes, False, "symmetric")
-    method = get_method("gan")(c, info)
+    method = method_of(c, info)
     batch = {"image": jnp.zeros((2, *shape)), "label": jnp.zeros((2,), jnp.int32)}
     params = jax.eval_shape(method.init, jax.random.key(0), batch)
-    images = jax.eval_shape(method.generate, params, jax.random.key(1), 3)
+    images = jax.eval_shape(lambda p, k: method.sample(p, k, 3), params, jax.random.key(1))
     assert images.shape == (3, *shape)
     scores = jax.eval_shape(lambda p: method.eval_metrics(p, batch, jax.random.key(2)), params)
     assert scores["d_real"].shape == (2,)
@@ -122,14 +124,14 @@ def test_one_step_lowers_the_discriminator_loss_on_a_fixed_batch(data):
     method, state, step, batch = _setup(config, data)
     d_player, g_player = method.players
     key = jax.random.key(3)
-    before, _ = d_player.loss(state.params, batch, key)
+    before, _ = d_player.loss(state.params, batch, key, None)
     new, metrics = step(state, batch, jax.random.key(4))
     mixed = {**state.params, "discriminator": new.params["discriminator"]}
-    after, _ = d_player.loss(mixed, batch, key)
+    after, _ = d_player.loss(mixed, batch, key, None)
     assert float(after) < float(before)
     # ... and the generator's update, against that new discriminator, lowers its own loss.
-    g_before, _ = g_player.loss(mixed, batch, key)
-    g_after, _ = g_player.loss(new.params, batch, key)
+    g_before, _ = g_player.loss(mixed, batch, key, None)
+    g_after, _ = g_player.loss(new.params, batch, key, None)
     assert float(g_after) < float(g_before)
     assert {"discriminator_loss", "generator_loss", "grad_norm", "param_norm"} <= set(metrics)
 
@@ -180,19 +182,19 @@ def test_n_critic_must_divide_the_batch(data):
         step(state, batch, jax.random.key(0))
 
 
-def test_critic_schedule_runs_on_its_own_clock():
-    config = tiny_gan_config("gan", steps=100)
+def test_critic_schedule_runs_on_its_own_clock(data):
+    config = tiny_gan_config("gan", steps=100, n_critic=5)
     config.optim.schedule = "cosine"
     config.optim.final_lr_fraction = 0.0
-    tx = player_optimizer(config, "discriminator", repeats=5)
+    tx = method_of(config, data.info).players[0].tx  # the discriminator's
     params = {"w": jnp.ones(())}
     state = tx.init(params)
     for _ in range(250):  # half of 100 steps x 5 critic updates: lr still far from zero
         updates, state = tx.update({"w": jnp.ones(())}, state, params)
     assert abs(float(updates["w"])) > 0.4 * config.optim.learning_rate
     config.optim.discriminator.momentum = 0.9
-    with pytest.raises(ValueError, match="unknown field.*momentum in optim.discriminator"):
-        player_optimizer(config, "discriminator")
+    with pytest.raises(ValueError, match="unknown config field optim.discriminator.momentum"):
+        method_of(config, data.info)
 
 
 def test_vaegan_encoder_gradient_ignores_gamma_and_the_adversary(data):
@@ -205,7 +207,9 @@ def test_vaegan_encoder_gradient_ignores_gamma_and_the_adversary(data):
         g_player = method.players[1]
 
         def fn(own, g_player=g_player, state=state, batch=batch):
-            return g_player.loss({**state.params, "generator": own}, batch, jax.random.key(0))[0]
+            return g_player.loss(
+                {**state.params, "generator": own}, batch, jax.random.key(0), None
+            )[0]
 
         grads[gamma] = jax.grad(fn)(state.params["generator"])
     for a, b in zip(
@@ -238,12 +242,12 @@ def test_gan_divergence_halts_with_the_spines_error(tmp_path):
 def test_binary_data_and_unlabelled_conditioning_are_clear_errors():
     config = tiny_gan_config("cgan")
     with pytest.raises(ValueError, match="need continuous pixels .*: set data.variant='gray'"):
-        get_method("gan")(config, DataInfo((8, 8, 1), 10, True))
+        method_of(config, DataInfo((8, 8, 1), 10, True))
     with pytest.raises(ValueError, match="needs a labelled dataset"):
-        get_method("cgan")(config, DataInfo((64, 64, 3), 0, False, "symmetric"))
+        method_of(config, DataInfo((64, 64, 3), 0, False, "symmetric"))
     config.loss.adversarial = "wgan"
     with pytest.raises(ValueError, match="unknown loss.adversarial 'wgan'; valid: .*wasserstein"):
-        get_method("gan")(config, DataInfo((8, 8, 1), 10, False, "symmetric"))
+        method_of(config, DataInfo((8, 8, 1), 10, False, "symmetric"))
 
 
 def test_conditional_gan_run_scores_its_labels_and_sample_writes_latent_grids(tmp_path):

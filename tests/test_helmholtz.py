@@ -11,6 +11,7 @@ import pytest
 
 from genjax.inference import importance_log_likelihood
 from genjax.models import sigmoid_belief as S
+from tests.helpers import data_of, method_of
 
 
 def perturbed(key, num_visible, hidden):
@@ -64,9 +65,8 @@ def test_dreams_follow_the_generative_model():
 @pytest.mark.parametrize("num_samples", [1, 5])
 def test_wake_sleep_lowers_the_importance_sampled_nll_on_a_fixed_batch(num_samples):
     from configs import vae
-    from genjax.train.data import load_data
 
-    data = load_data(vae.get_config())
+    data = data_of(vae.get_config())
     x = jnp.asarray(data.transform(data.train)["image"][:64].reshape(64, -1))
     gen, rec = S.init_params(jax.random.key(4), 64, (16, 8))
     tx = optax.adam(3e-3)
@@ -75,7 +75,7 @@ def test_wake_sleep_lowers_the_importance_sampled_nll_on_a_fixed_batch(num_sampl
 
     @jax.jit
     def step(params, opt, key):
-        loss_fn = lambda p: S.wake_sleep_loss(p[0], p[1], x, key, num_samples)[0]
+        loss_fn = lambda p: S.wake_sleep_surrogate(p[0], p[1], x, key, num_samples)[0]
         grads = jax.grad(loss_fn)(params)
         updates, opt = tx.update(grads, opt, params)
         return optax.apply_updates(params, updates), opt
@@ -93,8 +93,8 @@ def test_wake_sleep_lowers_the_importance_sampled_nll_on_a_fixed_batch(num_sampl
 
 def test_helmholtz_run_reports_is_nll_and_refuses_gray_data(tmp_path):
     from configs import helmholtz
-    from genjax.methods import DataInfo, get_method
-    from genjax.train.loop import train_and_evaluate
+    from genjax.data import DataInfo
+    from genjax.run.experiment import train_and_evaluate
     from tests.helpers import _fast
 
     config = _fast(helmholtz.get_config(), 30, {})
@@ -105,7 +105,7 @@ def test_helmholtz_run_reports_is_nll_and_refuses_gray_data(tmp_path):
     assert summary["test_is_nll"] <= -summary["test_bound_5"] + 0.5  # more samples, tighter
     assert (tmp_path / "samples.png").exists()
     with pytest.raises(ValueError, match="data.variant='binary'"):
-        get_method("helmholtz")(config, DataInfo((8, 8, 1), 10, False))
+        method_of(config, DataInfo((8, 8, 1), 10, False))
     config.helmholtz.num_samples = 0
     with pytest.raises(ValueError, match="num_samples must be >= 1; got 0"):
-        get_method("helmholtz")(config, DataInfo((8, 8, 1), 10, True))
+        method_of(config, DataInfo((8, 8, 1), 10, True))

@@ -5,8 +5,8 @@ import jax
 import jax.numpy as jnp
 import pytest
 
-from genjax.train.benchmark import cost_of
-from genjax.train.profile import breakdown, hlo_ops, op_times, profile_table
+from genjax.tools.benchmark import cost_of
+from genjax.tools.profile import breakdown, hlo_ops, op_times, profile_table
 
 NHWC = ("NHWC", "HWIO", "NHWC")
 

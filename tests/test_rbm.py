@@ -98,7 +98,7 @@ def test_cd_step_moves_along_the_exact_log_likelihood_gradient():
 
     def cd_grad(key):
         model = E.gibbs_chain(p, chains, key, 1)
-        grad = jax.grad(lambda q: E.contrastive_divergence_loss(q, chains, model)[0])(p)
+        grad = jax.grad(lambda q: E.cd_loss(q, chains, model)[0])(p)
         return grad
 
     grad = cd_grad(jax.random.key(1))

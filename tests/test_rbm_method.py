@@ -7,15 +7,20 @@ import numpy as np
 import pytest
 
 from genjax import energy as E
-from genjax.methods import DataInfo, get_method
+from genjax.data import DataInfo
 from genjax.train.checkpoint import from_saved, to_saved
-from genjax.train.data import load_data
-from genjax.train.step import make_training
-from tests.helpers import assert_resume_is_bitwise_exact, tiny_config, tiny_rbm_config
+from tests.helpers import (
+    assert_resume_is_bitwise_exact,
+    data_of,
+    method_of,
+    tiny_config,
+    tiny_rbm_config,
+    training_of,
+)
 
 
 def test_pcd_resume_is_bitwise_exact_chains_included(tmp_path):
-    from genjax.train.restore import load_trained
+    from genjax.run.restore import load_trained
 
     assert_resume_is_bitwise_exact(tiny_rbm_config, tmp_path, first=10, total=20)
     chains = load_trained(str(tmp_path / "stopped")).state.model_state["chains"]
@@ -25,26 +30,26 @@ def test_pcd_resume_is_bitwise_exact_chains_included(tmp_path):
 
 def test_pcd_chains_advance_and_cd_carries_no_state():
     config = tiny_rbm_config()
-    data = load_data(config)
+    data = data_of(config)
     batch = jax.tree.map(jnp.asarray, data.transform({k: v[:20] for k, v in data.train.items()}))
-    method = get_method("rbm")(config, data.info)
-    init, step = make_training(method, config)
+    method = method_of(config, data.info)
+    init, step = training_of(config, method)
     state = init(jax.random.key(0), batch)
     np.testing.assert_array_equal(state.model_state["chains"], batch["image"].reshape(20, 64))
     new, metrics = jax.jit(step)(state, batch, jax.random.key(1))
     assert np.abs(np.asarray(new.model_state["chains"] - state.model_state["chains"])).sum() > 0
     assert "free_energy_gap" in metrics
     config.rbm.sampler = "cd"
-    init_cd, _ = make_training(get_method("rbm")(config, data.info), config)
+    init_cd, _ = training_of(config)
     assert init_cd(jax.random.key(0), batch).model_state is None
     assert "model_state" not in to_saved(init_cd(jax.random.key(0), batch))
 
 
 def test_saved_tree_round_trips_with_and_without_model_state():
     config = tiny_config()
-    data = load_data(config)
+    data = data_of(config)
     batch = data.transform({k: v[:4] for k, v in data.train.items()})
-    init, _ = make_training(get_method("vae")(config, data.info), config)
+    init, _ = training_of(config)
     state = init(jax.random.key(0), batch)
     saved = to_saved(state)
     assert set(saved) == {"step", "params", "opt_state", "ema_params"}  # as before model state
@@ -55,7 +60,7 @@ def test_saved_tree_round_trips_with_and_without_model_state():
 
 
 def test_run_reports_exact_and_ais_nll_side_by_side(tmp_path):
-    from genjax.train.loop import train_and_evaluate
+    from genjax.run.experiment import train_and_evaluate
     from tests.test_experiments import run_main
 
     config = tiny_rbm_config(steps=30, sampler="cd")
@@ -85,8 +90,8 @@ def test_many_hiddens_report_ais_only_and_bad_sampler_is_one_line():
     config = tiny_rbm_config(sampler="cd")
     config.model.num_hidden = 30
     info = DataInfo((8, 8, 1), 10, True)
-    method = get_method("rbm")(config, info)
-    data = load_data(config)
+    method = method_of(config, info)
+    data = data_of(config)
     from genjax.data import eval_batches
 
     batches = list(eval_batches(data.test, 64, data.transform))[:1]
@@ -96,14 +101,14 @@ def test_many_hiddens_report_ais_only_and_bad_sampler_is_one_line():
     assert "nll" not in method.eval_metrics(params, batches[0][0], jax.random.key(2))
     config.rbm.sampler = "gibbs"
     with pytest.raises(ValueError, match="unknown rbm.sampler 'gibbs'; valid: cd, pcd"):
-        get_method("rbm")(config, info)
+        method_of(config, info)
 
 
 def test_gaussian_sigma_is_floored_at_one_quantisation_bin():
     """A σ driven towards 0 (a pixel constant in training) counts as bin width / √12."""
     config = tiny_rbm_config(sampler="cd")
     info = DataInfo((8, 8, 1), 10, False, levels=16)
-    method = get_method("rbm")(config, info)
+    method = method_of(config, info)
     params = method.init(jax.random.key(0), None)
     params["log_sigma"] = params["log_sigma"].at[0].set(-30.0)
     floor = np.log(1.0 / 16 / np.sqrt(12.0))

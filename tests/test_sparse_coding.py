@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from sklearn.decomposition import SparseCoder
 
-from genjax.inference.sparse_coding import soft_threshold, sparse_coding_objective, sparse_encode
+from genjax.inference.sparse_coding import soft_threshold, sparse_encode
+from genjax.losses import sparse_coding_objective
 
 
 def problem(seed: int = 0):
@@ -59,11 +60,10 @@ def test_soft_threshold_and_bad_method():
 
 def test_dictionary_learning_lowers_the_objective_and_keeps_unit_atoms(tmp_path):
     from configs import sparse_coding as sc_config
-    from genjax.methods import get_method
     from genjax.methods.sparse_coding import unit_atoms
-    from genjax.train.loop import train_and_evaluate
-    from genjax.train.restore import load_trained
-    from tests.helpers import _fast
+    from genjax.run.experiment import train_and_evaluate
+    from genjax.run.restore import load_trained
+    from tests.helpers import _fast, method_of
 
     def config(steps):
         c = sc_config.get_config()
@@ -80,4 +80,4 @@ def test_dictionary_learning_lowers_the_objective_and_keeps_unit_atoms(tmp_path)
     bad = config(10)
     bad.sparse_coding.method = "omp"
     with pytest.raises(ValueError, match="unknown sparse_coding.method 'omp'"):
-        get_method("sparse_coding")(bad, None)
+        method_of(bad, None)

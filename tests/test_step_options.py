@@ -6,15 +6,12 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from genjax.methods import get_method
-from genjax.train.data import load_data
-from genjax.train.step import make_training
-from tests.helpers import tiny_config
+from tests.helpers import data_of, tiny_config, training_of
 
 
 def test_ten_steps_per_call_end_where_one_step_per_call_does(tmp_path):
-    from genjax.train.loop import train_and_evaluate
-    from genjax.train.restore import load_trained
+    from genjax.run.experiment import train_and_evaluate
+    from genjax.run.restore import load_trained
 
     states = {}
     for k in (1, 10):
@@ -33,12 +30,12 @@ def test_ten_steps_per_call_end_where_one_step_per_call_does(tmp_path):
 
 def test_bfloat16_compute_keeps_float32_weights_and_tracks_the_float32_loss():
     config = tiny_config()
-    data = load_data(config)
+    data = data_of(config)
     batch = jax.tree.map(jnp.asarray, data.transform({k: v[:32] for k, v in data.train.items()}))
     losses = {}
     for dtype in ("float32", "bfloat16"):
         config.train.compute_dtype = dtype
-        init, step = make_training(get_method("vae")(config, data.info), config)
+        init, step = training_of(config)
         state = init(jax.random.key(0), batch)
         new, metrics = jax.jit(step)(state, batch, jax.random.key(1))
         assert {x.dtype for x in jax.tree.leaves(new.params)} == {jnp.dtype(jnp.float32)}
@@ -49,4 +46,4 @@ def test_bfloat16_compute_keeps_float32_weights_and_tracks_the_float32_loss():
     assert losses["bfloat16"] != losses["float32"]  # it really computed in bfloat16
     config.train.compute_dtype = "float16"
     with pytest.raises(ValueError, match="unknown train.compute_dtype 'float16'; valid: float32"):
-        make_training(get_method("vae")(config, data.info), config)
+        training_of(config)

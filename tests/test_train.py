@@ -10,17 +10,22 @@ import pytest
 import tensorflow_datasets as tfds
 
 from genjax.data import train_iterator
-from genjax.methods import get_method
-from genjax.train.data import load_data
-from genjax.train.loop import train_and_evaluate
-from genjax.train.optim import make_optimizer
+from genjax.methods import get_family
+from genjax.run.experiment import train_and_evaluate
 from genjax.train.state import create_train_state, train_step
-from tests.helpers import assert_divergence_halts, assert_resume_is_bitwise_exact, tiny_config
+from tests.helpers import (
+    assert_divergence_halts,
+    assert_resume_is_bitwise_exact,
+    data_of,
+    method_of,
+    optimizer_of,
+    tiny_config,
+)
 
 
 @pytest.fixture(scope="module")
 def data():
-    return load_data(tiny_config())
+    return data_of(tiny_config())
 
 
 # The autoencoder and VAE families (nats-scale losses). Others test their own steps:
@@ -31,8 +36,8 @@ SINGLE_LOSS = ["autoencoder", "beta_vae", "cvae", "iwae", "sparse_autoencoder", 
 @pytest.mark.parametrize("name", SINGLE_LOSS)
 def test_each_method_lowers_its_loss_on_a_fixed_batch(name, data):
     config = tiny_config(name)
-    method = get_method(name)(config, data.info)
-    tx = make_optimizer(config.optim, 100)
+    method = method_of(config, data.info)
+    tx = optimizer_of(config, 100)
     batch = jax.device_put(next(train_iterator(data.train, 64, 0, data.transform)))
     state = create_train_state(method.init(jax.random.key(0), batch), tx)
     step = jax.jit(
@@ -50,8 +55,8 @@ def test_each_method_lowers_its_loss_on_a_fixed_batch(name, data):
 
 def test_train_step_compiles_once(data):
     config = tiny_config()
-    method = get_method("vae")(config, data.info)
-    tx = make_optimizer(config.optim, 100)
+    method = method_of(config, data.info)
+    tx = optimizer_of(config, 100)
     it = train_iterator(data.train, 32, 0, data.transform)
     state = create_train_state(method.init(jax.random.key(0), next(it)), tx)
     fn = functools.partial(train_step, loss_fn=method.loss, tx=tx, ema_decay=0.9)
@@ -101,13 +106,13 @@ def test_trains_on_tfds_mnist_with_mock_data(tmp_path):
 
 def test_unknown_method_lists_valid_names():
     with pytest.raises(ValueError, match="unknown method 'vea'; valid methods: .*vae"):
-        get_method("vea")
+        get_family("vea")
 
 
 def test_conditional_vae_needs_labels():
     config = tiny_config("cvae")
     config.data.name = "binarized_mnist"
-    from genjax.methods.base import DataInfo
+    from genjax.data import DataInfo
 
     with pytest.raises(ValueError, match="needs a labelled dataset"):
-        get_method("cvae")(config, DataInfo((28, 28, 1), 0, True))
+        method_of(config, DataInfo((28, 28, 1), 0, True))

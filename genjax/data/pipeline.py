@@ -2,7 +2,8 @@
 evaluation batches, and host batches turned into global arrays sharded over the mesh."""
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any
 
 import grain
 import jax
@@ -110,3 +111,24 @@ def eval_batches(
 def to_global(batch: Batch, sharding: NamedSharding) -> dict[str, jax.Array]:
     """Assemble each process's host batch into global arrays split over the data axis."""
     return jax.tree.map(lambda x: jax.make_array_from_process_local_data(sharding, x), batch)
+
+
+def masked_mean(pairs: Iterable[tuple[Mapping[str, Any], np.ndarray]]) -> dict[str, float]:
+    """Mean of each per-example value over the real rows of padded evaluation batches.
+
+    Args:
+      pairs: (values, mask) per batch: values maps names to per-example arrays [B] (or to
+        their masked sums, scalars: ``sum(v * mask)``), mask is ``eval_batches``'s [B] 0/1 mask.
+
+    Returns:
+      name -> sum over batches of sum(value * mask) / number of real rows (float64 sums).
+    """
+    sums, count = {}, 0.0
+    for values, mask in pairs:
+        mask = np.asarray(mask, np.float64)
+        for name, v in values.items():
+            v = np.asarray(v, np.float64)
+            total = float(v) if v.ndim == 0 else float(np.sum(v * mask))
+            sums[name] = sums.get(name, 0.0) + total
+        count += float(mask.sum())
+    return {name: total / count for name, total in sums.items()}

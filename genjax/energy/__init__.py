@@ -10,7 +10,7 @@ from genjax.energy.partition import (
 )
 from genjax.energy.rbm import (
     KINDS,
-    contrastive_divergence_loss,
+    cd_loss,
     data_log_odds,
     energy,
     free_energy,
@@ -28,7 +28,7 @@ __all__ = [
     "KINDS",
     "ais_betas",
     "ais_log_partition",
-    "contrastive_divergence_loss",
+    "cd_loss",
     "data_log_odds",
     "energy",
     "exact_is_feasible",

@@ -18,13 +18,9 @@ import jax.numpy as jnp
 
 from genjax.energy.partition import hidden_configurations
 from genjax.energy.rbm import Params, free_energy, gibbs_chain, hidden_logits
+from genjax.losses.likelihoods import bernoulli_log_likelihood
 
 Layers = Sequence[Params]
-
-
-def log_bernoulli(x: jax.Array, logits: jax.Array) -> jax.Array:
-    """Σ_i log Bernoulli(x_i; σ(logits_i)) over the last axis."""
-    return jnp.sum(x * logits - jax.nn.softplus(logits), axis=-1)
 
 
 def down_logits(layer: Params, h_above: jax.Array) -> jax.Array:
@@ -61,7 +57,8 @@ def log_weights(layers: Layers, v: jax.Array, key: jax.Array, num_samples: int) 
         up_logits = hidden_logits(layer, h)
         up = jax.random.bernoulli(jax.random.fold_in(key, i), jax.nn.sigmoid(up_logits))
         up = up.astype(v.dtype)
-        log_w += log_bernoulli(h, down_logits(layer, up)) - log_bernoulli(up, up_logits)
+        down = bernoulli_log_likelihood(down_logits(layer, up), h, h.ndim - 1)
+        log_w += down - bernoulli_log_likelihood(up_logits, up, up.ndim - 1)
         h = up
     return log_w - free_energy(layers[-1], h)
 

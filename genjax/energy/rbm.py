@@ -13,6 +13,8 @@ import math
 import jax
 import jax.numpy as jnp
 
+from genjax.losses.energy import contrastive_divergence_loss
+
 Params = dict[str, jax.Array]
 KINDS = ("bernoulli", "gaussian")
 
@@ -114,20 +116,15 @@ def gibbs_chain(params: Params, v: jax.Array, key: jax.Array, steps: int, trajec
     return (v, vs) if trajectory else v
 
 
-def contrastive_divergence_loss(
+def cd_loss(
     params: Params, v_data: jax.Array, v_model: jax.Array
 ) -> tuple[jax.Array, dict[str, jax.Array]]:
-    """Surrogate whose gradient is the negative CD/PCD estimate of ∇ log-likelihood:
-    mean F(v_data) - mean F(sg(v_model)), with v_model from k Gibbs sweeps (from the data for
-    CD-k, from persistent chains for PCD). Minimise it with any optax optimizer.
-
-    Returns:
-      (surrogate, {"free_energy_gap"}) — the value itself is not a likelihood.
-    """
-    gap = jnp.mean(free_energy(params, v_data)) - jnp.mean(
-        free_energy(params, jax.lax.stop_gradient(v_model))
+    """``genjax.losses.contrastive_divergence_loss`` of this RBM: mean F(v_data) - mean
+    F(sg(v_model)), with v_model from k Gibbs sweeps (from the data for CD-k, from persistent
+    chains for PCD). Minimise it with any optax optimizer."""
+    return contrastive_divergence_loss(
+        free_energy(params, v_data), free_energy(params, jax.lax.stop_gradient(v_model))
     )
-    return gap, {"free_energy_gap": gap}
 
 
 def transpose(params: Params) -> Params:

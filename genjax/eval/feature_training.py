@@ -10,6 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from genjax.checks import check_choice
 from genjax.data import get_spec, open_source, read_all
 from genjax.data.transforms import to_float
 from genjax.eval.features import (
@@ -22,7 +23,6 @@ from genjax.eval.features import (
     load_feature_space,
     save_feature_net,
 )
-from genjax.methods.base import check_choice
 
 
 class _CodeAutoencoder(nn.Module):

@@ -6,16 +6,16 @@ import dataclasses
 from collections.abc import Iterator
 
 import jax
-import ml_collections
 import numpy as np
 
+from genjax.data import Data, display
+from genjax.eval.config import SPLITS, SuiteConfig
 from genjax.eval.feature_training import get_feature_space
 from genjax.eval.features import FeatureSpace
 from genjax.eval.metrics import FeatureSet, compare, extract
-from genjax.methods.base import Method, check_choice, display
+from genjax.methods.base import Method
 
 Chunks = Iterator[tuple[np.ndarray, np.ndarray | None]]
-SPLITS = ("train", "test")
 
 
 def split_chunks(data, split: str, chunk: int, limit: int = 0) -> Chunks:
@@ -45,12 +45,13 @@ def marginal_chunks(data, num: int, chunk: int, seed: int) -> Chunks:
 
 
 def method_chunks(method: Method, params, key: jax.Array, num: int, chunk: int, classes: int):
-    """``num`` images from ``method.generate``; class-conditional methods get labels 0, 1, ...
-    cycling, which are returned with the images so accuracy can be scored."""
+    """``num`` images from ``method.sample`` (drawn as the data are); class-conditional methods
+    get labels 0, 1, ... cycling, which are returned with the images so accuracy can be
+    scored."""
     for i, start in enumerate(range(0, num, chunk)):
         c = min(chunk, num - start)
         labels = (np.arange(start, start + chunk) % classes) if method.conditional else None
-        images = method.generate(params, jax.random.fold_in(key, i), chunk, labels)
+        images = method.sample(params, jax.random.fold_in(key, i), chunk, labels)
         yield np.asarray(images)[:c], None if labels is None else labels[:c]
 
 
@@ -84,15 +85,14 @@ class Suite:
 
 
 def build_suite(
-    cfg: ml_collections.ConfigDict, data, dataset: str, seed: int = 0, data_dir: str = ""
+    cfg: SuiteConfig, data: Data, dataset: str, seed: int = 0, data_dir: str = ""
 ) -> Suite:
-    """Feature space, reference features, floor and ceiling for ``data`` from ``config.eval.suite``.
+    """Feature space, reference features, floor and ceiling for ``data``.
 
     Args:
-      cfg: the suite config (features, feature_dir, train_features, reference, num_samples,
-        chunk, kid_subsets, pr_k); floor, ceiling and model sets all have
+      cfg: the typed suite section; floor, ceiling and model sets all have
         min(num_samples, rows of the other split) images, as FD's bias depends on set size.
-      data: a genjax.train.data.Data.
+      data: the loaded dataset.
       dataset: its name (the feature cache key).
       seed: seed of the ceiling's draws and KID's subsets.
       data_dir: TFDS data dir for training the feature network.
@@ -100,20 +100,19 @@ def build_suite(
     Returns:
       The Suite; ``bounds`` holds "floor" (other split vs reference) and "ceiling" results.
     """
-    check_choice("eval.suite.reference", cfg.reference, SPLITS)
     space = get_feature_space(
         dataset, cfg.features, cfg.feature_dir, data_dir, train_if_missing=cfg.train_features
     )
     reference = extract(space, split_chunks(data, cfg.reference, cfg.chunk), with_probs=False)
     other = SPLITS[1 - SPLITS.index(cfg.reference)]
-    num = min(int(cfg.num_samples), len(getattr(data, other)["image"]))
+    num = min(cfg.num_samples, len(getattr(data, other)["image"]))
     variant = "binary" if data.info.binary else "gray"
     provenance = {
         "features": space.name,
         **{f"feature_{k}": v for k, v in space.meta.items() if k.startswith("test_accuracy")},
         "reference": f"{dataset} {cfg.reference} split, {variant} ({len(reference)} rows)",
     }
-    settings = {"kid_subsets": int(cfg.kid_subsets), "pr_k": int(cfg.pr_k), "seed": seed}
+    settings = {"kid_subsets": cfg.kid_subsets, "pr_k": cfg.pr_k, "seed": seed}
     suite = Suite(space, reference, provenance, num, settings, {})
     floor = suite.judge(extract(space, split_chunks(data, other, cfg.chunk, limit=num)))
     ceiling = suite.judge(extract(space, marginal_chunks(data, num, cfg.chunk, seed)))

@@ -1,4 +1,8 @@
-"""Inference utilities: importance sampling, latent-space exploration and sparse codes."""
+"""Inference utilities (layer 1): importance-sampled log-likelihood, latent-space exploration
+(interpolation, traversal, perturbation) and sparse codes by ISTA/FISTA.
+
+May import: jax, numpy and ``genjax.losses`` (its own layer) only.
+"""
 
 from genjax.inference.importance import importance_log_likelihood
 from genjax.inference.latent import (
@@ -11,7 +15,6 @@ from genjax.inference.latent import (
 )
 from genjax.inference.sparse_coding import (
     soft_threshold,
-    sparse_coding_objective,
     sparse_encode,
 )
 
@@ -22,7 +25,6 @@ __all__ = [
     "perturbation_sensitivity",
     "slerp",
     "soft_threshold",
-    "sparse_coding_objective",
     "sparse_encode",
     "traversal",
     "traversal_grid",

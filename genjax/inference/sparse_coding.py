@@ -23,14 +23,6 @@ def lipschitz_constant(dictionary: jax.Array) -> jax.Array:
     return jnp.linalg.eigvalsh(dictionary @ dictionary.T)[-1]
 
 
-def sparse_coding_objective(
-    x: jax.Array, codes: jax.Array, dictionary: jax.Array, penalty: float
-) -> jax.Array:
-    """½ ||x - c D||² + λ ||c||₁ per example [B]."""
-    residual = x - codes @ dictionary
-    return 0.5 * jnp.sum(residual**2, axis=-1) + penalty * jnp.sum(jnp.abs(codes), axis=-1)
-
-
 def sparse_encode(
     x: jax.Array,
     dictionary: jax.Array,

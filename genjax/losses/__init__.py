@@ -1,8 +1,19 @@
-"""Pure losses: functions of arrays only (jax, numpy, optax). Import any one alone."""
+"""Pure losses (layer 1): functions of arrays and floats, never of configs, models or data.
+
+Every family's objective is here: likelihoods and the one Gaussian KL; ELBO, β-ELBO, IWAE and
+the Gaussian-posterior log-weights; the adversarial games, their penalties and the VAE-GAN's
+feature error; the diffusion regressions and bound terms; contrastive divergence; the
+(reweighted) wake-sleep surrogate; the sparse autoencoder and sparse coding objectives.
+
+May import: jax, numpy, optax and the standard library only. Import any one alone:
+``from genjax.losses import elbo_loss`` loads no data, checkpoint or model code.
+"""
 
 from genjax.losses.adversarial import (
     ADVERSARIAL_LOSSES,
     AdversarialLoss,
+    adversarial_penalties,
+    feature_matching_error,
     gradient_penalty,
     hinge_discriminator,
     hinge_generator,
@@ -20,12 +31,12 @@ from genjax.losses.diffusion import (
     discretized_gaussian_log_likelihood,
     eps_prediction_loss,
     nats_per_dim_to_bits,
-    normal_kl,
     prior_kl,
     v_prediction_loss,
     variational_bound_term,
     x0_prediction_loss,
 )
+from genjax.losses.energy import contrastive_divergence_loss
 from genjax.losses.likelihoods import (
     bernoulli_log_likelihood,
     gaussian_log_density_logvar,
@@ -33,11 +44,25 @@ from genjax.losses.likelihoods import (
     kl_diag_gaussians,
     standard_normal_log_density,
 )
-from genjax.losses.vae import beta_elbo, elbo, elbo_loss, iwae_bound, iwae_loss
+from genjax.losses.sparse_coding import sparse_coding_objective
+from genjax.losses.vae import (
+    beta_elbo,
+    elbo,
+    elbo_loss,
+    gaussian_posterior_log_weights,
+    iwae_bound,
+    iwae_loss,
+    reparameterize,
+)
+from genjax.losses.wake_sleep import wake_sleep_loss
 
 __all__ = [
     "ADVERSARIAL_LOSSES",
     "AdversarialLoss",
+    "adversarial_penalties",
+    "contrastive_divergence_loss",
+    "feature_matching_error",
+    "gaussian_posterior_log_weights",
     "gradient_penalty",
     "hinge_discriminator",
     "hinge_generator",
@@ -54,7 +79,6 @@ __all__ = [
     "discretized_gaussian_log_likelihood",
     "eps_prediction_loss",
     "nats_per_dim_to_bits",
-    "normal_kl",
     "prior_kl",
     "v_prediction_loss",
     "variational_bound_term",
@@ -67,6 +91,9 @@ __all__ = [
     "iwae_loss",
     "kl_diag_gaussians",
     "l1_penalty",
+    "reparameterize",
     "sparse_autoencoder_loss",
+    "sparse_coding_objective",
     "standard_normal_log_density",
+    "wake_sleep_loss",
 ]

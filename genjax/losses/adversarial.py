@@ -170,3 +170,48 @@ def r1_penalty(apply_fn: Callable[[jax.Array], jax.Array], real: jax.Array) -> j
       The mean squared gradient norm (the usual weight is γ/2).
     """
     return jnp.mean(_input_grad_sq_norms(apply_fn, real))
+
+
+def adversarial_penalties(
+    apply_fn: Callable[[jax.Array], jax.Array],
+    real: jax.Array,
+    fake: jax.Array,
+    key: jax.Array,
+    gradient_penalty_weight: float = 0.0,
+    r1_weight: float = 0.0,
+) -> tuple[jax.Array, Metrics]:
+    """λ · WGAN-GP penalty + (γ/2) · R1, each computed only when its weight is > 0.
+
+    Args:
+      apply_fn: the discriminator on a batch, ``x -> scores [B]``.
+      real: data [B, ...].
+      fake: generated samples, same shape.
+      key: the gradient penalty's interpolation draws.
+      gradient_penalty_weight: λ (10 in Gulrajani et al. 2017); 0 leaves it out.
+      r1_weight: γ (the term is weighted γ/2, Mescheder et al. 2018); 0 leaves it out.
+
+    Returns:
+      (weighted sum, {"gradient_penalty", "r1"} for the terms computed, unweighted).
+    """
+    total, metrics = jnp.zeros((), real.dtype), {}
+    if gradient_penalty_weight > 0:
+        metrics["gradient_penalty"] = gradient_penalty(apply_fn, real, fake, key)
+        total = total + gradient_penalty_weight * metrics["gradient_penalty"]
+    if r1_weight > 0:
+        metrics["r1"] = r1_penalty(apply_fn, real)
+        total = total + 0.5 * r1_weight * metrics["r1"]
+    return total, metrics
+
+
+def feature_matching_error(features_fake: jax.Array, features_real: jax.Array) -> jax.Array:
+    """½ ||f(x̃) - f(x)||² per example over the last axis: -log N(f(x) | f(x̃), I) up to a
+    constant, the VAE-GAN's reconstruction error in discriminator features (Larsen et al. 2016).
+
+    Args:
+      features_fake: features of reconstructions [B, F].
+      features_real: features of the data [B, F].
+
+    Returns:
+      [B] errors.
+    """
+    return 0.5 * jnp.sum((features_fake - features_real) ** 2, axis=-1)

@@ -11,6 +11,8 @@ import math
 import jax
 import jax.numpy as jnp
 
+from genjax.losses.likelihoods import kl_diag_gaussians
+
 Metrics = dict[str, jax.Array]
 
 
@@ -88,17 +90,6 @@ def denoising_score_matching_loss(
     return _weighted_mean(total, weight), {"loss_per_dim": jnp.mean(per_dim)}
 
 
-def normal_kl(mean1: jax.Array, logvar1: jax.Array, mean2: jax.Array, logvar2: jax.Array):
-    """KL(N(mean1, e^logvar1) || N(mean2, e^logvar2)) elementwise, in nats."""
-    return 0.5 * (
-        logvar2
-        - logvar1
-        + jnp.exp(logvar1 - logvar2)
-        + (mean1 - mean2) ** 2 * jnp.exp(-logvar2)
-        - 1.0
-    )
-
-
 def _std_normal_cdf(x: jax.Array) -> jax.Array:
     return 0.5 * (1.0 + jax.lax.erf(x / math.sqrt(2.0)))
 
@@ -166,7 +157,7 @@ def variational_bound_term(
     Returns:
       Nats per example [B], summed over dimensions.
     """
-    kl = _sum_per_example(normal_kl(true_mean, true_log_var, model_mean, model_log_var))
+    kl = kl_diag_gaussians(true_mean, true_log_var, model_mean, model_log_var)
     log_scale = 0.5 * model_log_var
     nll = -_sum_per_example(discretized_gaussian_log_likelihood(x0, model_mean, log_scale, bins))
     return jnp.where(first, nll, kl)
@@ -175,5 +166,4 @@ def variational_bound_term(
 def prior_kl(mean: jax.Array, log_var: jax.Array) -> jax.Array:
     """L_T = KL(q(x_T | x_0) || N(0, I)) per example [B], in nats, from q's mean and
     log-variance."""
-    zeros = jnp.zeros_like(mean)
-    return _sum_per_example(normal_kl(mean, log_var, zeros, zeros))
+    return kl_diag_gaussians(mean, log_var)

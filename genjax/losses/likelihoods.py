@@ -17,7 +17,8 @@ def _sum_event(x: jax.Array, batch_ndim: int) -> jax.Array:
 
 
 def bernoulli_log_likelihood(logits: jax.Array, x: jax.Array, batch_ndim: int = 1) -> jax.Array:
-    """log Bernoulli(x | sigmoid(logits)), stable for any logits.
+    """log Bernoulli(x | sigmoid(logits)), stable for any logits: the library's one Bernoulli
+    log-probability (decoders, sigmoid belief nets, deep belief nets).
 
     Args:
       logits: natural parameters, any shape.
@@ -78,7 +79,8 @@ def kl_diag_gaussians(
     log_var_p: jax.Array | float = 0.0,
     batch_ndim: int = 1,
 ) -> jax.Array:
-    """KL(N(mean_q, exp(log_var_q)) || N(mean_p, exp(log_var_p))), diagonal, closed form.
+    """KL(N(mean_q, exp(log_var_q)) || N(mean_p, exp(log_var_p))), diagonal, closed form: the
+    library's one Gaussian KL (VAE posteriors, the diffusion bound's per-step terms).
 
     Args:
       mean_q, log_var_q: the first Gaussian.
@@ -88,10 +90,12 @@ def kl_diag_gaussians(
     Returns:
       KL in nats summed over event axes.
     """
+    log_var_p = jnp.asarray(log_var_p)
     kl = 0.5 * (
         log_var_p
         - log_var_q
-        + (jnp.exp(log_var_q) + (mean_q - mean_p) ** 2) * jnp.exp(-jnp.asarray(log_var_p))
+        + jnp.exp(log_var_q - log_var_p)
+        + (mean_q - mean_p) ** 2 * jnp.exp(-log_var_p)
         - 1.0
     )
     return _sum_event(kl, batch_ndim)

@@ -1,12 +1,16 @@
-"""Variational bounds: ELBO, beta-ELBO and the importance-weighted (IWAE) bound.
+"""Variational bounds: ELBO, beta-ELBO and the importance-weighted (IWAE) bound, with the
+reparametrised draws and the importance log-weights of a Gaussian posterior they are built on.
 
 Each ``*_bound`` works per example; each ``*_loss`` returns ``(scalar_to_minimise, metrics)``.
 """
 
 import math
+from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
+
+from genjax.losses.likelihoods import gaussian_log_density_logvar, standard_normal_log_density
 
 
 def elbo(log_likelihood: jax.Array, kl: jax.Array) -> jax.Array:
@@ -82,3 +86,47 @@ def iwae_loss(log_weights: jax.Array) -> tuple[jax.Array, dict[str, jax.Array]]:
     """
     bound = iwae_bound(log_weights)
     return -jnp.mean(bound), {"iwae_bound": jnp.mean(bound), "elbo": jnp.mean(log_weights)}
+
+
+def reparameterize(
+    key: jax.Array, mean: jax.Array, log_var: jax.Array, num_samples: int | None = None
+) -> jax.Array:
+    """z = mean + exp(log_var / 2) ε, ε ~ N(0, I): draws from q(z|x) differentiable in its
+    parameters (Kingma & Welling 2014).
+
+    Args:
+      key: draws ε.
+      mean, log_var: q's parameters [B, D].
+      num_samples: None for one draw per example [B, D]; K for K draws [K, B, D].
+
+    Returns:
+      The draws.
+    """
+    shape = mean.shape if num_samples is None else (num_samples, *mean.shape)
+    return mean + jnp.exp(0.5 * log_var) * jax.random.normal(key, shape, mean.dtype)
+
+
+def gaussian_posterior_log_weights(
+    log_likelihood_fn: Callable[[jax.Array], jax.Array],
+    mean: jax.Array,
+    log_var: jax.Array,
+    key: jax.Array,
+    num_samples: int,
+) -> jax.Array:
+    """IWAE log-weights log p(x | z_k) + log N(z_k; 0, I) - log q(z_k | x) of K draws from a
+    diagonal Gaussian posterior q = N(mean, exp(log_var)) and a standard normal prior.
+
+    Args:
+      log_likelihood_fn: draws z [K, B, D] -> log p(x | z) [K, B] (the decoder, closed over x).
+      mean, log_var: q's parameters [B, D].
+      key: draws the K samples.
+      num_samples: K.
+
+    Returns:
+      [K, B] log-weights: ``iwae_bound`` of them is the K-sample bound, and their log-mean-exp
+      over many draws the importance-sampled log p(x).
+    """
+    z = reparameterize(key, mean, log_var, num_samples)
+    log_prior = standard_normal_log_density(z, batch_ndim=2)
+    log_q = gaussian_log_density_logvar(z, mean, log_var, batch_ndim=2)
+    return log_likelihood_fn(z) + log_prior - log_q

@@ -1,7 +1,22 @@
-"""Families by name. An explicit dict: config.method -> make(config, info) -> Method."""
+"""Methods (layer 2): each family composes models and losses into a ``Method`` of pure
+functions, from its typed settings.
 
+``config.method`` names a ``Family`` in the explicit dict ``METHODS``: ``family.read(config)``
+turns the sections the method owns into a frozen dataclass once (one-line errors for unknown
+fields, fields that do not apply to the method, and bad values, before any data is loaded);
+``family.build(settings, info)`` returns the Method for data described by ``info``.
+
+May import: ``genjax.data``, ``genjax.checks``, ``genjax.optim`` and the pure layer (models,
+losses, diffusion, energy, inference) — never ``genjax.train``, ``genjax.eval`` or
+``genjax.run``.
+"""
+
+import dataclasses
 import functools
+from collections.abc import Callable, Mapping
+from typing import Any
 
+from genjax.data.info import DataInfo
 from genjax.methods import (
     autoencoder,
     dbn,
@@ -13,31 +28,99 @@ from genjax.methods import (
     vae,
     vaegan,
 )
-from genjax.methods.base import DataInfo, Method, Player
+from genjax.methods.base import Method, Player, stateless
+from genjax.methods.common import NLL_FIELDS
 
-METHODS = {
-    "autoencoder": functools.partial(autoencoder.make, sparse=False),
-    "sparse_autoencoder": functools.partial(autoencoder.make, sparse=True),
-    "vae": functools.partial(vae.make, variant="vae"),
-    "beta_vae": functools.partial(vae.make, variant="beta_vae"),
-    "cvae": functools.partial(vae.make, variant="cvae"),
-    "iwae": functools.partial(vae.make, variant="iwae"),
-    "gan": functools.partial(gan.make, variant="gan"),
-    "cgan": functools.partial(gan.make, variant="cgan"),
-    "vaegan": vaegan.make,
-    "diffusion": diffusion.make,
-    "rbm": rbm.make,
-    "dbn": dbn.make,
-    "sparse_coding": sparse_coding.make,
-    "helmholtz": helmholtz.make,
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Family:
+    """How one ``config.method`` is read and built.
+
+    Attributes:
+      read: (config, strict) -> the method's typed settings.
+      build: (settings, info) -> Method.
+      sections: the top-level config sections the method owns (model, loss, rbm, ...).
+      borrows: config -> {spine section: the method's own fields in it} (eval.nll_samples,
+        train.n_critic, the players' optim.<player> overrides), left alone by the spine.
+    """
+
+    read: Callable[[Mapping, bool], Any]
+    build: Callable[[Any, DataInfo], Method]
+    sections: tuple[str, ...]
+    borrows: Callable[[Mapping], dict[str, tuple[str, ...]]] = lambda config: {}
+
+
+def _vae(variant: str) -> Family:
+    return Family(
+        read=functools.partial(vae.read_config, variant=variant),
+        build=vae.build,
+        sections=("model", "loss"),
+        borrows=lambda config: {"eval": NLL_FIELDS},
+    )
+
+
+def _gan(variant: str) -> Family:
+    return Family(
+        read=functools.partial(gan.read_config, variant=variant),
+        build=vaegan.build if variant == "vaegan" else gan.build,
+        sections=("model", "loss"),
+        borrows=lambda config: {"train": ("n_critic",), "optim": gan.PLAYERS},
+    )
+
+
+def _dbn_borrows(config: Mapping) -> dict[str, tuple[str, ...]]:
+    layers = len((config.get("model") or {}).get("hidden", ()))
+    return {"eval": NLL_FIELDS, "optim": tuple(f"layer{i}" for i in range(layers))}
+
+
+METHODS: dict[str, Family] = {
+    "autoencoder": Family(
+        read=functools.partial(autoencoder.read_config, sparse=False),
+        build=autoencoder.build,
+        sections=("model", "loss"),
+    ),
+    "sparse_autoencoder": Family(
+        read=functools.partial(autoencoder.read_config, sparse=True),
+        build=autoencoder.build,
+        sections=("model", "loss"),
+    ),
+    **{variant: _vae(variant) for variant in vae.VARIANTS},
+    **{variant: _gan(variant) for variant in (*gan.VARIANTS, "vaegan")},
+    "diffusion": Family(
+        read=diffusion.read_config,
+        build=diffusion.build,
+        sections=("model", "diffusion"),
+        borrows=lambda config: {"eval": ("bpd_examples",)},
+    ),
+    "rbm": Family(read=rbm.read_config, build=rbm.build, sections=("model", "rbm")),
+    "dbn": Family(
+        read=dbn.read_config, build=dbn.build, sections=("model", "dbn"), borrows=_dbn_borrows
+    ),
+    "sparse_coding": Family(
+        read=sparse_coding.read_config,
+        build=sparse_coding.build,
+        sections=("model", "sparse_coding"),
+    ),
+    "helmholtz": Family(
+        read=helmholtz.read_config,
+        build=helmholtz.build,
+        sections=("model", "helmholtz"),
+        borrows=lambda config: {"eval": NLL_FIELDS},
+    ),
 }
 
 
-def get_method(name: str):
-    """The ``make`` function of method ``name``, or a one-line error listing valid names."""
+def get_family(name: str) -> Family:
+    """The Family of method ``name``, or a one-line error listing valid names."""
     if name not in METHODS:
         raise ValueError(f"unknown method {name!r}; valid methods: {', '.join(sorted(METHODS))}")
     return METHODS[name]
 
 
-__all__ = ["METHODS", "DataInfo", "Method", "Player", "get_method"]
+def build_method(config: Mapping, info: DataInfo, strict: bool = True) -> Method:
+    """``config.method``'s Method for data ``info``: its settings read, then built."""
+    family = get_family(config["method"])
+    return family.build(family.read(config, strict=strict), info)
+
+
+__all__ = ["METHODS", "Family", "Method", "Player", "build_method", "get_family", "stateless"]

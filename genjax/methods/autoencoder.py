@@ -1,57 +1,103 @@
 """Deterministic autoencoders: plain, and sparse (L1 on the codes)."""
 
+import dataclasses
+import functools
+from collections.abc import Mapping
+
 import jax
-import ml_collections
 import numpy as np
 
+from genjax.checks import check_at_least, read_section
+from genjax.data import DataInfo, display
 from genjax.losses import l1_penalty, sparse_autoencoder_loss
-from genjax.methods.base import DataInfo, Method, display, network_fields
-from genjax.methods.likelihood import log_likelihood, mean_image
+from genjax.methods.base import Method, stateless
+from genjax.methods.common import originals_over_reconstructions
+from genjax.methods.encoder_decoder import NetworkConfig, log_likelihood, mean_image
 from genjax.models.autoencoder import Autoencoder
 
 
-def make(config: ml_collections.ConfigDict, info: DataInfo, sparse: bool = False) -> Method:
-    """Build an autoencoder; ``sparse`` adds ``loss.l1_weight`` times the L1 norm of codes.
+@dataclasses.dataclass(frozen=True)
+class SparseLoss:
+    """``config.loss`` of the sparse autoencoder: l1_weight, the weight of the L1 code norm."""
 
-    Args:
-      config: the experiment config (model and loss fields).
-      info: the data's shape, classes and range.
-      sparse: add the L1 code penalty.
+    l1_weight: float = 1e-2
 
-    Returns:
-      The Method (no prior to sample from: its report shows reconstructions).
-    """
-    model = Autoencoder(**network_fields(config, info))
-    l1_weight = float(config.loss.l1_weight) if sparse else 0.0
+    def __post_init__(self):
+        check_at_least("loss.l1_weight", self.l1_weight, 0.0)
 
-    def init(key, batch):
-        return model.init(key, batch["image"])
 
-    def forward(params, x):
-        codes = model.apply(params, x, method=Autoencoder.encode)
-        return codes, model.apply(params, codes, method=Autoencoder.decode)
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class AutoencoderConfig:
+    """Typed settings: the network, and the L1 weight (0 for the plain autoencoder)."""
 
-    def loss(params, batch, key):
-        codes, out = forward(params, batch["image"])
-        return sparse_autoencoder_loss(log_likelihood(out, batch["image"]), codes, l1_weight)
+    sparse: bool
+    network: NetworkConfig
+    l1_weight: float = 0.0
 
-    def eval_metrics(params, batch, key):
-        codes, out = forward(params, batch["image"])
-        return {
-            "reconstruction_nll": -log_likelihood(out, batch["image"]),
-            "l1": jax.vmap(lambda c: l1_penalty(c[None]))(codes),
-        }
+    @property
+    def name(self) -> str:
+        return "sparse_autoencoder" if self.sparse else "autoencoder"
 
-    apply = jax.jit(forward)
 
-    def report(params, batches, key):
-        batch, _ = next(iter(batches))
-        x = batch["image"][:8]
-        codes, out = apply(params, x)
-        active = float(np.mean(np.abs(np.asarray(codes)) > 1e-3))
-        grid = np.stack([np.asarray(display(x, info)), np.asarray(display(mean_image(out), info))])
-        return {"active_fraction": active}, {"reconstructions": grid}
+def read_config(config: Mapping, sparse: bool, strict: bool = True) -> AutoencoderConfig:
+    """``config.model`` (and the sparse variant's ``config.loss``) as typed settings."""
+    owner = f"method {'sparse_autoencoder' if sparse else 'autoencoder'}"
+    loss = read_section(
+        config.get("loss"),
+        SparseLoss,
+        "loss",
+        owner=owner,
+        applicable=("l1_weight",) if sparse else (),
+        strict=strict,
+    )
+    return AutoencoderConfig(
+        sparse=sparse,
+        network=NetworkConfig.read(config.get("model"), owner, strict),
+        l1_weight=loss.l1_weight if sparse else 0.0,
+    )
 
+
+def forward(model: Autoencoder, params, x) -> tuple[jax.Array, dict[str, jax.Array]]:
+    """(codes, decoder output) of images x."""
+    codes = model.apply(params, x, method=Autoencoder.encode)
+    return codes, model.apply(params, codes, method=Autoencoder.decode)
+
+
+def loss(model: Autoencoder, l1_weight: float, params, batch, key):
+    """Negative reconstruction log-likelihood plus the weighted L1 norm of the codes."""
+    del key
+    codes, out = forward(model, params, batch["image"])
+    return sparse_autoencoder_loss(log_likelihood(out, batch["image"]), codes, l1_weight)
+
+
+def eval_metrics(model: Autoencoder, params, batch, key) -> dict[str, jax.Array]:
+    """Per-example reconstruction NLL and L1 code norm."""
+    del key
+    codes, out = forward(model, params, batch["image"])
+    return {
+        "reconstruction_nll": -log_likelihood(out, batch["image"]),
+        "l1": jax.vmap(lambda c: l1_penalty(c[None]))(codes),
+    }
+
+
+def report(model: Autoencoder, info: DataInfo, params, batches, key):
+    """The fraction of active code units (|c| > 1e-3) and reconstructions of 8 test images."""
+    del key
+    batch, _ = next(iter(batches))
+    x = batch["image"][:8]
+    codes, out = jax.jit(functools.partial(forward, model))(params, x)
+    active = float(np.mean(np.abs(np.asarray(codes)) > 1e-3))
+    grid = originals_over_reconstructions(display(x, info), display(mean_image(out), info))
+    return {"active_fraction": active}, {"reconstructions": grid}
+
+
+def build(cfg: AutoencoderConfig, info: DataInfo) -> Method:
+    """The Method (no prior to sample from: its report shows reconstructions)."""
+    model = Autoencoder(**cfg.network.module_fields(info))
     return Method(
-        "sparse_autoencoder" if sparse else "autoencoder", init, loss, eval_metrics, None, report
+        name=cfg.name,
+        init=lambda key, batch: model.init(key, batch["image"]),
+        loss=stateless(functools.partial(loss, model, cfg.l1_weight)),
+        eval_metrics=functools.partial(eval_metrics, model),
+        report=functools.partial(report, model, info),
     )

@@ -1,17 +1,22 @@
-"""Diffusion family glue: a DDPM (Ho et al. 2020) on a U-Net, optionally class-conditional
-with classifier-free guidance (label dropout in training, a guidance scale at sampling), sampled
-by DDPM or DDIM, and scored by the full variational bound in bits/dim."""
+"""Diffusion family: a DDPM (Ho et al. 2020) on a U-Net, optionally class-conditional with
+classifier-free guidance (label dropout in training, a guidance scale at sampling), sampled by
+DDPM or DDIM, and scored by the full variational bound in bits/dim."""
 
+import dataclasses
 import functools
+from collections.abc import Mapping
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
-import ml_collections
 import numpy as np
 
+from genjax.checks import check_at_least, check_choice, read_borrowed, read_section
+from genjax.data import DataInfo, display, masked_mean
 from genjax.diffusion import (
     PREDICTIONS,
     SCHEDULES,
+    Diffusion,
     q_sample,
     schedule,
     to_eps,
@@ -20,191 +25,281 @@ from genjax.diffusion import (
 )
 from genjax.diffusion.samplers import classifier_free_guidance, ddim_sample, ddpm_sample
 from genjax.losses import eps_prediction_loss, v_prediction_loss, x0_prediction_loss
-from genjax.methods.base import DataInfo, Method, check_choice, display
-from genjax.methods.likelihood import class_labels
+from genjax.methods.base import Method, stateless
+from genjax.methods.common import labels_of, make_sampler, select_frames
 from genjax.models.unet import UNet
 
 SAMPLERS = ("ddim", "ddpm")
 CHAIN_FRAMES = 10
 
 
-def build_unet(config: ml_collections.ConfigDict, info: DataInfo) -> UNet:
-    """The U-Net of ``config.model`` for data ``info`` (one-line errors for unusable data)."""
-    m = config.model
+@dataclasses.dataclass(frozen=True)
+class UNetConfig:
+    """``config.model``: the U-Net's widths, depth and attention, and whether it takes labels."""
+
+    channels: int = 16
+    channel_mults: tuple[int, ...] = (1, 2, 2)
+    num_res_blocks: int = 1
+    attention_resolutions: tuple[int, ...] = (4,)
+    groups: int = 8
+    conditional: bool = True
+
+
+@dataclasses.dataclass(frozen=True)
+class ProcessConfig:
+    """``config.diffusion``: the noise schedule, the network's target, classifier-free guidance
+    (label dropout in training, the scale at sampling) and the sampler."""
+
+    schedule: str = "linear"
+    num_steps: int = 1000
+    prediction: str = "eps"
+    label_dropout: float = 0.1
+    guidance: float = 1.5
+    sampler: str = "ddim"
+    sample_steps: int = 50
+    eta: float = 0.0
+    clip: bool = True
+
+    def __post_init__(self):
+        check_choice("diffusion.schedule", self.schedule, SCHEDULES)
+        check_choice("diffusion.prediction", self.prediction, PREDICTIONS)
+        check_choice("diffusion.sampler", self.sampler, SAMPLERS)
+        check_at_least("diffusion.num_steps", self.num_steps, 2)
+        if not 0.0 <= self.label_dropout < 1.0:
+            raise ValueError(f"diffusion.label_dropout must be in [0, 1); got {self.label_dropout}")
+        if not 1 <= self.sample_steps <= self.num_steps:
+            raise ValueError(
+                f"diffusion.sample_steps must be in [1, diffusion.num_steps={self.num_steps}]; "
+                f"got {self.sample_steps}"
+            )
+
+
+@dataclasses.dataclass(frozen=True)
+class BoundConfig:
+    """``config.eval.bpd_examples``: test examples in the bits/dim bound (0: all)."""
+
+    bpd_examples: int = 0
+
+    def __post_init__(self):
+        check_at_least("eval.bpd_examples", self.bpd_examples, 0)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DiffusionConfig:
+    unet: UNetConfig
+    process: ProcessConfig
+    bpd_examples: int = 0
+
+
+def read_config(config: Mapping, strict: bool = True) -> DiffusionConfig:
+    """The model and diffusion sections and eval.bpd_examples as typed settings."""
+    owner = "method diffusion"
+    return DiffusionConfig(
+        unet=read_section(config.get("model"), UNetConfig, "model", owner=owner, strict=strict),
+        process=read_section(
+            config.get("diffusion"), ProcessConfig, "diffusion", owner=owner, strict=strict
+        ),
+        bpd_examples=read_borrowed(
+            config.get("eval"), BoundConfig, "eval", owner, strict
+        ).bpd_examples,
+    )
+
+
+class Denoiser(NamedTuple):
+    """The network, the discrete diffusion and what sampling needs of the settings."""
+
+    net: UNet
+    d: Diffusion
+    process: ProcessConfig
+    conditional: bool
+    null: int  # the U-Net's unconditional label
+
+
+def noised(dn: Denoiser, batch, key):
+    """(x_0, t, ε, x_t) with t uniform over the T steps."""
+    k_t, k_eps = jax.random.split(key)
+    x0 = batch["image"]
+    t = jax.random.randint(k_t, (x0.shape[0],), 0, dn.d.num_steps)
+    noise = jax.random.normal(k_eps, x0.shape, x0.dtype)
+    return x0, t, noise, q_sample(dn.d, x0, t, noise)
+
+
+def loss(dn: Denoiser, params, batch, key):
+    """L_simple on the configured target, labels replaced by the null label with probability
+    label_dropout (which trains the unconditional model too)."""
+    k_noise, k_drop = jax.random.split(key)
+    x0, t, noise, xt = noised(dn, batch, k_noise)
+    y = labels_of(batch, dn.conditional)
+    if dn.conditional and dn.process.label_dropout > 0:
+        drop = jax.random.bernoulli(k_drop, dn.process.label_dropout, y.shape)
+        y = jnp.where(drop, dn.null, y)
+    out = dn.net.apply(params, xt, t, y)
+    if dn.process.prediction == "eps":
+        return eps_prediction_loss(out, noise)
+    if dn.process.prediction == "v":
+        return v_prediction_loss(out, x0, noise, dn.d.alphas_cumprod[t])
+    return x0_prediction_loss(out, x0)
+
+
+def eval_metrics(dn: Denoiser, params, batch, key) -> dict[str, jax.Array]:
+    """Per-example squared error of the network's target at a random step."""
+    x0, t, noise, xt = noised(dn, batch, key)
+    target = {"eps": noise, "v": v_target(dn.d, x0, t, noise), "x0": x0}[dn.process.prediction]
+    err = (dn.net.apply(params, xt, t, labels_of(batch, dn.conditional)) - target) ** 2
+    return {"mse": jnp.mean(err.reshape(err.shape[0], -1), axis=-1)}
+
+
+def eps_fn(dn: Denoiser, params, y, scale):
+    """(x_t, t) -> ε̂. With labels, guided: ε_u + s (ε_c - ε_u), both from one batched call;
+    a Python scale of 0 or 1 needs one call (the unconditional or conditional model), a traced
+    scale always two. y None is the unconditional model."""
+
+    def call(x, t, labels):
+        return to_eps(dn.d, dn.net.apply(params, x, t, labels), x, t, dn.process.prediction)
+
+    def fn(x, t):
+        if y is None or (isinstance(scale, float) and scale == 0.0):
+            return call(x, t, None)
+        if isinstance(scale, float) and scale == 1.0:
+            return call(x, t, y)
+        both = call(
+            jnp.concatenate([x, x]),
+            jnp.concatenate([t, t]),
+            jnp.concatenate([y, jnp.full_like(y, dn.null)]),
+        )
+        cond, uncond = jnp.split(both, 2)
+        return classifier_free_guidance(uncond, cond, scale)
+
+    return fn
+
+
+def run_sampler(dn: Denoiser, shape, params, key, y, scale, trajectory: bool = False):
+    """The configured sampler (DDIM or ancestral DDPM) from noise of ``shape``."""
+    fn, p = eps_fn(dn, params, y if dn.conditional else None, scale), dn.process
+    clip = 1.0 if p.clip else None
+    if p.sampler == "ddpm":
+        return ddpm_sample(dn.d, fn, key, shape, clip, trajectory)
+    return ddim_sample(dn.d, fn, key, shape, p.sample_steps, p.eta, clip, trajectory)
+
+
+def to_images(info: DataInfo, x: jax.Array) -> jax.Array:
+    return display(jnp.clip(x, -1.0, 1.0), info)
+
+
+def draw(dn: Denoiser, info: DataInfo, params, key, num, labels, mean, trajectory):
+    """Samples at the configured guidance (or their denoising chains, CHAIN_FRAMES frames)."""
+    del mean  # a sample's mean is not defined apart from the sample
+    shape, scale = (num, *info.image_shape), float(dn.process.guidance)
+    if not trajectory:
+        return to_images(info, run_sampler(dn, shape, params, key, labels, scale))
+    _, xs = run_sampler(dn, shape, params, key, labels, scale, trajectory=True)
+    return to_images(info, select_frames(xs, CHAIN_FRAMES))
+
+
+def bound(dn: Denoiser, bins: int, params, x0, y, key):
+    """The negative variational bound's terms per example, from the conditional model (y) or
+    the unconditional one (y None), reverse steps clipped as the sampler clips."""
+    clip = 1.0 if dn.process.clip else None
+    return variational_bound(dn.d, eps_fn(dn, params, y, 1.0), x0, key, bins, clip)
+
+
+def first_examples(batches, limit: float):
+    """(batch, mask) pairs with the masks cut to the first ``limit`` real examples in all."""
+    seen = 0.0
+    for batch, mask in batches:
+        if seen >= limit:
+            return
+        mask = mask * (np.cumsum(mask) <= limit - seen)
+        seen += float(mask.sum())
+        yield batch, mask
+
+
+def report(dn: Denoiser, info: DataInfo, bpd_examples: int, sample, params, batches, key):
+    """Test bits/dim from the full bound (conditional on the true labels for a conditional
+    model) over the first ``bpd_examples`` test examples (0: all), with its prior, decoder and
+    KL parts; denoising chains and the guidance grid."""
+    pairs = list(first_examples(batches, bpd_examples or np.inf))
+    bound_fn = jax.jit(functools.partial(bound, dn, info.levels + 1))
+    terms = masked_mean(
+        (bound_fn(params, b["image"], labels_of(b, dn.conditional), jax.random.fold_in(key, i)), m)
+        for i, (b, m) in enumerate(pairs)
+    )
+    to_bits = 1.0 / (info.num_pixels * np.log(2.0))
+    scalars = {
+        "test_bits_per_dim": terms["bits_per_dim"],
+        "bpd_examples": float(sum(m.sum() for _, m in pairs)),
+    }
+    for part in ("prior", "decoder", "kl"):
+        scalars[f"test_bits_per_dim_{part}"] = terms[part] * to_bits
+    return scalars, report_images(dn, info, sample, params, key)
+
+
+def guidance_grid(dn: Denoiser, info: DataInfo, params, key, scales) -> jax.Array:
+    """One row per guidance scale, one column per class, the same noise down each column."""
+    y, shape = jnp.arange(info.num_classes), (info.num_classes, *info.image_shape)
+    rows = jax.vmap(lambda s: run_sampler(dn, shape, params, key, y, s))(scales)
+    return to_images(info, rows)
+
+
+def report_images(dn: Denoiser, info: DataInfo, sample, params, key) -> dict[str, np.ndarray]:
+    """Four denoising chains; for a conditional model the guidance grid at scales 0
+    (unconditional), 1, the configured scale and twice it."""
+    k_chain, k_guide = jax.random.split(key)
+    images = {"chain": np.asarray(sample(params, k_chain, 4, trajectory=True))}
+    if dn.conditional:
+        g = float(dn.process.guidance)
+        scales = jnp.asarray(sorted({0.0, 1.0, g, 2.0 * g}))
+        grid = jax.jit(functools.partial(guidance_grid, dn, info))
+        images["guidance"] = np.asarray(grid(params, k_guide, scales))
+    return images
+
+
+def build_unet(u: UNetConfig, info: DataInfo) -> UNet:
+    """The U-Net of ``u`` for data ``info`` (one-line errors for data it cannot model)."""
     if info.binary or info.pixel_range != "symmetric":
         raise ValueError(
             "diffusion models here need gray images in [-1, 1]: set data.variant='gray' and "
             "data.pixel_range='symmetric'"
         )
-    if m.conditional and info.num_classes == 0:
+    if u.conditional and info.num_classes == 0:
         raise ValueError(
             "a conditional model needs a labelled dataset (this one has no labels): set "
             "model.conditional=False"
         )
     return UNet(
         image_shape=info.image_shape,
-        channels=m.channels,
-        channel_mults=tuple(m.channel_mults),
-        num_res_blocks=m.num_res_blocks,
-        attention_resolutions=tuple(m.attention_resolutions),
-        num_classes=info.num_classes if m.conditional else 0,
-        groups=m.groups,
+        channels=u.channels,
+        channel_mults=u.channel_mults,
+        num_res_blocks=u.num_res_blocks,
+        attention_resolutions=u.attention_resolutions,
+        num_classes=info.num_classes if u.conditional else 0,
+        groups=u.groups,
     )
 
 
-def make(config: ml_collections.ConfigDict, info: DataInfo) -> Method:
-    """Build the diffusion method.
-
-    Args:
-      config: the experiment config: model (U-Net sizes, conditional), diffusion (schedule,
-        num_steps, prediction, label_dropout, guidance, sampler, sample_steps, eta, clip) and
-        eval.bpd_examples.
-      info: the data's shape, classes, range and levels.
-
-    Returns:
-      The family's Method; its report holds the test bits/dim and the chain and guidance
-      grids.
-    """
-    dc = config.diffusion
-    check_choice("diffusion.schedule", dc.schedule, SCHEDULES)
-    check_choice("diffusion.prediction", dc.prediction, PREDICTIONS)
-    check_choice("diffusion.sampler", dc.sampler, SAMPLERS)
-    if not 0.0 <= dc.label_dropout < 1.0:
-        raise ValueError(f"diffusion.label_dropout must be in [0, 1); got {dc.label_dropout}")
-    net = build_unet(config, info)
-    conditional = bool(config.model.conditional)
-    d = schedule(dc.schedule, int(dc.num_steps))
-    clip = 1.0 if dc.clip else None
-    bins = info.levels + 1
-    null = info.num_classes  # the U-Net's unconditional label
-
-    def labels(batch):
-        return batch["label"] if conditional else None
+def build(cfg: DiffusionConfig, info: DataInfo) -> Method:
+    """The diffusion Method for data ``info`` (gray images in [-1, 1])."""
+    u, process = cfg.unet, cfg.process
+    net = build_unet(u, info)
+    classes = net.num_classes
+    dn = Denoiser(
+        net, schedule(process.schedule, process.num_steps), process, u.conditional, info.num_classes
+    )
 
     def init(key, batch):
         x = batch["image"]
-        return net.init(key, x, jnp.zeros((x.shape[0],), jnp.int32), labels(batch))
+        return net.init(
+            key, x, jnp.zeros((x.shape[0],), jnp.int32), labels_of(batch, u.conditional)
+        )
 
-    def noised(batch, key):
-        """(x_0, t, ε, x_t) with t uniform over the T steps."""
-        k_t, k_eps = jax.random.split(key)
-        x0 = batch["image"]
-        t = jax.random.randint(k_t, (x0.shape[0],), 0, d.num_steps)
-        noise = jax.random.normal(k_eps, x0.shape, x0.dtype)
-        return x0, t, noise, q_sample(d, x0, t, noise)
-
-    def loss(params, batch, key):
-        k_noise, k_drop = jax.random.split(key)
-        x0, t, noise, xt = noised(batch, k_noise)
-        y = labels(batch)
-        if conditional and dc.label_dropout > 0:  # the null label trains the unconditional model
-            drop = jax.random.bernoulli(k_drop, dc.label_dropout, y.shape)
-            y = jnp.where(drop, null, y)
-        out = net.apply(params, xt, t, y)
-        if dc.prediction == "eps":
-            return eps_prediction_loss(out, noise)
-        if dc.prediction == "v":
-            return v_prediction_loss(out, x0, noise, d.alphas_cumprod[t])
-        return x0_prediction_loss(out, x0)
-
-    def eval_metrics(params, batch, key):
-        x0, t, noise, xt = noised(batch, key)
-        target = {"eps": noise, "v": v_target(d, x0, t, noise), "x0": x0}[dc.prediction]
-        err = (net.apply(params, xt, t, labels(batch)) - target) ** 2
-        return {"mse": jnp.mean(err.reshape(err.shape[0], -1), axis=-1)}
-
-    def eps_fn(params, y, scale):
-        """(x_t, t) -> ε̂. With labels, guided: ε_u + s (ε_c - ε_u), both from one batched
-        call; a Python scale of 0 or 1 needs one call (the unconditional or conditional model),
-        a traced scale always two. y None is the unconditional model."""
-
-        def call(x, t, labels_):
-            return to_eps(d, net.apply(params, x, t, labels_), x, t, dc.prediction)
-
-        def fn(x, t):
-            if y is None or (isinstance(scale, float) and scale == 0.0):
-                return call(x, t, None)
-            if isinstance(scale, float) and scale == 1.0:
-                return call(x, t, y)
-            nulls = jnp.full_like(y, null)
-            both = call(
-                jnp.concatenate([x, x]), jnp.concatenate([t, t]), jnp.concatenate([y, nulls])
-            )
-            cond, uncond = jnp.split(both, 2)
-            return classifier_free_guidance(uncond, cond, scale)
-
-        return fn
-
-    def draw(params, key, num, y, scale, trajectory=False):
-        shape = (num, *info.image_shape)
-        fn = eps_fn(params, y if conditional else None, scale)
-        if dc.sampler == "ddpm":
-            return ddpm_sample(d, fn, key, shape, clip, trajectory)
-        return ddim_sample(d, fn, key, shape, int(dc.sample_steps), dc.eta, clip, trajectory)
-
-    def to_images(x):
-        return display(jnp.clip(x, -1.0, 1.0), info)
-
-    @functools.partial(jax.jit, static_argnums=(2, 4))
-    def sample_at_scale(params, key, num, y, scale):
-        return to_images(draw(params, key, num, y, scale))
-
-    def generate(params, key, num, y=None):
-        return sample_at_scale(params, key, num, y, float(dc.guidance))
-
-    def sample(params, key, num):
-        return generate(params, key, num, class_labels(num, info.num_classes if conditional else 0))
-
-    @functools.partial(jax.jit, static_argnums=2)
-    def chain(params, key, num):
-        y = class_labels(num, info.num_classes) if conditional else None
-        _, xs = draw(params, key, num, y, float(dc.guidance), trajectory=True)
-        frames = np.round(np.linspace(0, xs.shape[0] - 1, CHAIN_FRAMES)).astype(int)
-        return to_images(jnp.swapaxes(xs[frames], 0, 1))
-
-    @jax.jit
-    def bound(params, x0, y, key):
-        return variational_bound(d, eps_fn(params, y, 1.0), x0, key, bins, clip)
-
-    def report(params, batches, key):
-        limit = int(config.eval.bpd_examples) or np.inf
-        sums, count = {}, 0.0
-        for i, (batch, mask) in enumerate(batches):
-            if count >= limit:
-                break
-            mask = mask * (np.cumsum(mask) <= limit - count)  # the first ``limit`` examples
-            out = bound(params, batch["image"], labels(batch), jax.random.fold_in(key, i))
-            for k, v in out.items():
-                sums[k] = sums.get(k, 0.0) + float(jnp.sum(np.asarray(v) * mask))
-            count += float(mask.sum())
-        to_bits = 1.0 / (np.prod(info.image_shape) * np.log(2.0))
-        scalars = {"test_bits_per_dim": sums["bits_per_dim"] / count, "bpd_examples": count}
-        for part in ("prior", "decoder", "kl"):
-            scalars[f"test_bits_per_dim_{part}"] = sums[part] / count * to_bits
-        return scalars, report_images(params, key)
-
-    @jax.jit
-    def guidance_grid(params, key, scales):
-        """One row per scale, one column per class, the same noise down each column."""
-        y = jnp.arange(info.num_classes)
-        return to_images(jax.vmap(lambda s: draw(params, key, info.num_classes, y, s))(scales))
-
-    def report_images(params, key):
-        k_chain, k_guide = jax.random.split(key)
-        images = {"chain": np.asarray(chain(params, k_chain, 4))}
-        if conditional:  # rows: guidance 0 (unconditional), 1, the configured scale, twice it
-            scales = sorted({0.0, 1.0, float(dc.guidance), 2.0 * float(dc.guidance)})
-            images["guidance"] = np.asarray(guidance_grid(params, k_guide, jnp.asarray(scales)))
-        return images
-
+    sample = make_sampler(functools.partial(draw, dn, info), "diffusion", classes, True)
     return Method(
-        "diffusion",
-        init,
-        loss,
-        eval_metrics,
-        sample,
-        report,
-        generate,
-        conditional,
-        chain=chain,
+        name="diffusion",
+        init=init,
+        loss=stateless(functools.partial(loss, dn)),
+        eval_metrics=functools.partial(eval_metrics, dn),
+        sample=sample,
+        trajectory=True,
+        conditional=u.conditional,
+        report=functools.partial(report, dn, info, cfg.bpd_examples, sample),
     )

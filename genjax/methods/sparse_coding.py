@@ -1,15 +1,63 @@
-"""Non-probabilistic family glue: sparse coding (Olshausen & Field 1996) by dictionary
-learning. Codes come from ISTA/FISTA with the dictionary held fixed; the dictionary is then
-a gradient step on ½ ||x - c D||² + λ ||c||₁. Atoms are kept at unit norm by
-parametrisation, D = V / ||V|| row by row, so any optax optimizer applies."""
+"""Non-probabilistic family: sparse coding (Olshausen & Field 1996) by dictionary learning.
+Codes come from ISTA/FISTA with the dictionary held fixed; the dictionary is then a gradient
+step on ½ ||x - c D||² + λ ||c||₁. Atoms are kept at unit norm by parametrisation,
+D = V / ||V|| row by row, so any optax optimizer applies."""
+
+import dataclasses
+import functools
+from collections.abc import Mapping
 
 import jax
 import jax.numpy as jnp
-import ml_collections
 import numpy as np
 
-from genjax.inference.sparse_coding import METHODS, sparse_coding_objective, sparse_encode
-from genjax.methods.base import DataInfo, Method, check_choice
+from genjax.checks import check_at_least, check_choice, read_section
+from genjax.data import DataInfo
+from genjax.inference.sparse_coding import METHODS, sparse_encode
+from genjax.losses import sparse_coding_objective
+from genjax.methods.base import Method, stateless
+from genjax.methods.common import flat, originals_over_reconstructions, rescale
+
+
+@dataclasses.dataclass(frozen=True)
+class DictionaryModel:
+    """``config.model``: num_atoms, the dictionary's size."""
+
+    num_atoms: int = 64
+
+    def __post_init__(self):
+        check_at_least("model.num_atoms", self.num_atoms, 1)
+
+
+@dataclasses.dataclass(frozen=True)
+class CodingConfig:
+    """``config.sparse_coding``: λ, the solver (ista or fista), its step limit and tolerance."""
+
+    penalty: float = 0.1
+    method: str = "fista"
+    max_iter: int = 200
+    tol: float = 1e-5
+
+    def __post_init__(self):
+        check_choice("sparse_coding.method", self.method, METHODS)
+        check_at_least("sparse_coding.penalty", self.penalty, 0.0)
+        check_at_least("sparse_coding.max_iter", self.max_iter, 1)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SparseCodingConfig:
+    num_atoms: int
+    coding: CodingConfig
+
+
+def read_config(config: Mapping, strict: bool = True) -> SparseCodingConfig:
+    """The model and sparse_coding sections as typed settings."""
+    owner = "method sparse_coding"
+    model = read_section(config.get("model"), DictionaryModel, "model", owner=owner, strict=strict)
+    coding = read_section(
+        config.get("sparse_coding"), CodingConfig, "sparse_coding", owner=owner, strict=strict
+    )
+    return SparseCodingConfig(num_atoms=model.num_atoms, coding=coding)
 
 
 def unit_atoms(params) -> jax.Array:
@@ -18,68 +66,55 @@ def unit_atoms(params) -> jax.Array:
     return v / jnp.linalg.norm(v, axis=-1, keepdims=True)
 
 
-def make(config: ml_collections.ConfigDict, info: DataInfo) -> Method:
-    """Build the sparse coding method.
+def codes_of(c: CodingConfig, params, x) -> tuple[jax.Array, jax.Array]:
+    """(codes of x in the fixed dictionary, solver steps taken)."""
+    d = jax.lax.stop_gradient(unit_atoms(params))
+    codes, steps = sparse_encode(x, d, c.penalty, c.method, c.max_iter, c.tol)
+    return jax.lax.stop_gradient(codes), steps
 
-    Args:
-      config: model (num_atoms), sparse_coding (penalty, method, max_iter, tol) and the spine.
-      info: the data (any pixels; gray digits by default).
 
-    Returns:
-      A Method without a sampler: its report shows the atoms and the codes' statistics.
-    """
-    sc = config.sparse_coding
-    check_choice("sparse_coding.method", sc.method, METHODS)
-    num_pixels = int(np.prod(info.image_shape))
-    num_atoms = int(config.model.num_atoms)
-    penalty = float(sc.penalty)
+def loss(c: CodingConfig, params, batch, key):
+    """The mean objective at the codes (the dictionary's gradient step)."""
+    del key
+    x = flat(batch)
+    codes, steps = codes_of(c, params, x)
+    objective = sparse_coding_objective(x, codes, unit_atoms(params), c.penalty)
+    return jnp.mean(objective), {"sparsity": jnp.mean(codes != 0), "inference_steps": steps}
 
-    def flat(batch):
-        return batch["image"].reshape(batch["image"].shape[0], -1)
 
-    def codes_of(params, x):
-        d = jax.lax.stop_gradient(unit_atoms(params))
-        codes, steps = sparse_encode(x, d, penalty, sc.method, int(sc.max_iter), float(sc.tol))
-        return jax.lax.stop_gradient(codes), steps
+def eval_metrics(c: CodingConfig, params, batch, key) -> dict[str, jax.Array]:
+    """Per-example objective, reconstruction MSE and number of active atoms."""
+    del key
+    x = flat(batch)
+    codes, _ = codes_of(c, params, x)
+    return {
+        "objective": sparse_coding_objective(x, codes, unit_atoms(params), c.penalty),
+        "reconstruction_mse": jnp.mean((codes @ unit_atoms(params) - x) ** 2, axis=-1),
+        "active_atoms": jnp.sum(codes != 0, axis=-1).astype(jnp.float32),
+    }
 
-    def init(key, batch):
-        del batch
-        return {"atoms": jax.random.normal(key, (num_atoms, num_pixels))}
 
-    def loss(params, batch, key):
-        del key
-        x = flat(batch)
-        codes, steps = codes_of(params, x)
-        objective = sparse_coding_objective(x, codes, unit_atoms(params), penalty)
-        metrics = {"sparsity": jnp.mean(codes != 0), "inference_steps": steps}
-        return jnp.mean(objective), metrics
+def report(c: CodingConfig, info: DataInfo, params, batches, key):
+    """The atoms as pictures (each rescaled to [0, 1]) and reconstructions of 8 test images."""
+    del key
+    batch, _ = next(iter(batches))
+    atoms = np.asarray(unit_atoms(params)).reshape(-1, *info.image_shape)
+    x = flat(batch)[:8]
+    reconstruct = jax.jit(lambda p, v: codes_of(c, p, v)[0] @ unit_atoms(p))
+    recon = np.asarray(reconstruct(params, x)).reshape(-1, *info.image_shape)
+    pair = originals_over_reconstructions(
+        np.asarray(x).reshape(-1, *info.image_shape), np.clip(recon, 0.0, 1.0)
+    )
+    return {}, {"atoms": rescale(atoms, per_image=True), "reconstructions": pair}
 
-    def eval_metrics(params, batch, key):
-        del key
-        x = flat(batch)
-        codes, _ = codes_of(params, x)
-        recon = codes @ unit_atoms(params)
-        return {
-            "objective": sparse_coding_objective(x, codes, unit_atoms(params), penalty),
-            "reconstruction_mse": jnp.mean((recon - x) ** 2, axis=-1),
-            "active_atoms": jnp.sum(codes != 0, axis=-1).astype(jnp.float32),
-        }
 
-    @jax.jit
-    def reconstruct(params, x):
-        return codes_of(params, x)[0] @ unit_atoms(params)
-
-    def report(params, batches, key):
-        del key
-        batch, _ = next(iter(batches))
-        atoms = np.asarray(unit_atoms(params)).reshape(num_atoms, *info.image_shape)
-        low, high = (
-            atoms.min(axis=(1, 2, 3), keepdims=True),
-            atoms.max(axis=(1, 2, 3), keepdims=True),
-        )
-        x = flat(batch)[:8]
-        recon = np.asarray(reconstruct(params, x)).reshape(-1, *info.image_shape)
-        pair = np.stack([np.asarray(x).reshape(-1, *info.image_shape), np.clip(recon, 0.0, 1.0)])
-        return {}, {"atoms": (atoms - low) / np.maximum(high - low, 1e-8), "reconstructions": pair}
-
-    return Method("sparse_coding", init, loss, eval_metrics, report=report)
+def build(cfg: SparseCodingConfig, info: DataInfo) -> Method:
+    """A Method without a sampler: its report shows the atoms and reconstructions."""
+    c = cfg.coding
+    return Method(
+        name="sparse_coding",
+        init=lambda key, batch: {"atoms": jax.random.normal(key, (cfg.num_atoms, info.num_pixels))},
+        loss=stateless(functools.partial(loss, c)),
+        eval_metrics=functools.partial(eval_metrics, c),
+        report=functools.partial(report, c, info),
+    )

@@ -1,163 +1,224 @@
-"""Latent-variable family glue: VAE, beta-VAE, conditional VAE and IWAE from one config."""
+"""Latent-variable family: VAE, β-VAE, conditional VAE and IWAE on one encoder-decoder."""
 
+import dataclasses
 import functools
+from collections.abc import Mapping
 
 import jax
 import jax.numpy as jnp
-import ml_collections
 import numpy as np
 
+from genjax.checks import check_at_least, check_choice, read_section
+from genjax.data import DataInfo, display, masked_mean
 from genjax.inference import importance_log_likelihood, interpolation_grids, traversal_grid
 from genjax.losses import (
     elbo_loss,
-    gaussian_log_density_logvar,
+    gaussian_posterior_log_weights,
     iwae_bound,
     iwae_loss,
     kl_diag_gaussians,
-    standard_normal_log_density,
+    reparameterize,
 )
-from genjax.methods.base import DataInfo, Method, check_choice, display, network_fields
-from genjax.methods.likelihood import class_labels, log_likelihood, mean_image
+from genjax.methods.base import Method, stateless
+from genjax.methods.common import (
+    NLLConfig,
+    labels_of,
+    make_sampler,
+    originals_over_reconstructions,
+)
+from genjax.methods.encoder_decoder import NetworkConfig, log_likelihood, mean_image
 from genjax.models.vae import VAE
 
 VARIANTS = ("vae", "beta_vae", "cvae", "iwae")
+# The loss fields each variant reads; any other field of config.loss is an error.
+LOSS_FIELDS = {"vae": (), "beta_vae": ("beta",), "cvae": (), "iwae": ("num_importance",)}
 
 
-def build_model(config: ml_collections.ConfigDict, info: DataInfo, conditional: bool) -> VAE:
-    """The VAE network described by ``config.model`` for data ``info``."""
-    if conditional and info.num_classes == 0:
-        raise ValueError("a conditional model needs a labelled dataset (this one has no labels)")
-    return VAE(**network_fields(config, info), num_classes=info.num_classes if conditional else 0)
+@dataclasses.dataclass(frozen=True)
+class VAELoss:
+    """``config.loss``: beta, the β-VAE's KL weight; num_importance, IWAE's K."""
+
+    beta: float = 1.0
+    num_importance: int = 1
+
+    def __post_init__(self):
+        check_at_least("loss.beta", self.beta, 0.0)
+        check_at_least("loss.num_importance", self.num_importance, 1)
 
 
-def make(config: ml_collections.ConfigDict, info: DataInfo, variant: str = "vae") -> Method:
-    """Build the method ``variant`` (one of VARIANTS).
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class VAEConfig:
+    """A VAE variant's typed settings: its network, its loss and its NLL estimate."""
 
-    Args:
-      config: the experiment config (uses model, loss and eval fields).
-      info: the data's shape, classes and range.
-      variant: "vae", "beta_vae" (KL weight ``loss.beta``), "cvae" (labels into encoder and
-        decoder) or "iwae" (trained on the ``loss.num_importance``-sample bound).
+    variant: str
+    network: NetworkConfig
+    loss: VAELoss
+    nll: NLLConfig
 
-    Returns:
-      The family's Method.
-    """
+    @property
+    def conditional(self) -> bool:
+        return self.variant == "cvae"
+
+
+def read_config(config: Mapping, variant: str, strict: bool = True) -> VAEConfig:
+    """``config``'s model, loss and eval.nll_* sections as ``variant``'s typed settings."""
     check_choice("VAE variant", variant, VARIANTS)
-    conditional = variant == "cvae"
-    model = build_model(config, info, conditional)
-    beta = float(config.loss.beta) if variant == "beta_vae" else 1.0
-    k_train = int(config.loss.num_importance)
+    owner = f"method {variant}"
+    loss = read_section(
+        config.get("loss"),
+        VAELoss,
+        "loss",
+        owner=owner,
+        applicable=LOSS_FIELDS[variant],
+        strict=strict,
+    )
+    return VAEConfig(
+        variant=variant,
+        network=NetworkConfig.read(config.get("model"), owner, strict),
+        loss=loss,
+        nll=NLLConfig.read(config.get("eval"), owner, strict),
+    )
 
-    def labels(batch):
-        return batch["label"] if conditional else None
 
-    def log_weights(params, x, y, key, n):
-        """log p(x, z) - log q(z|x) for n draws z ~ q(z|x): shape [n, B]."""
-        mean, log_var = model.apply(params, x, y, method=VAE.encode)
-        eps = jax.random.normal(key, (n, *mean.shape), mean.dtype)
-        z = mean + jnp.exp(0.5 * log_var) * eps
-        b, d = mean.shape
-        y_rep = None if y is None else jnp.tile(y, n)
-        out = model.apply(params, z.reshape(n * b, d), y_rep, method=VAE.decode)
-        out = jax.tree.map(lambda a: a.reshape(n, b, *a.shape[1:]) if a.ndim > 3 else a, out)
-        ll = log_likelihood(out, x[None], batch_ndim=2)
-        return (
-            ll
-            + standard_normal_log_density(z, batch_ndim=2)
-            - gaussian_log_density_logvar(z, mean, log_var, batch_ndim=2)
-        )
+def elbo_terms(model: VAE, params, x, y, key) -> tuple[jax.Array, jax.Array]:
+    """(log p(x | z) at one z ~ q(z | x), KL(q(z | x) || p(z))) per example."""
+    mean, log_var = model.apply(params, x, y, method=VAE.encode)
+    z = reparameterize(key, mean, log_var)
+    return log_likelihood(model.apply(params, z, y, method=VAE.decode), x), kl_diag_gaussians(
+        mean, log_var
+    )
 
-    def elbo_terms(params, batch, key):
-        x, y = batch["image"], labels(batch)
-        mean, log_var = model.apply(params, x, y, method=VAE.encode)
-        z = mean + jnp.exp(0.5 * log_var) * jax.random.normal(key, mean.shape, mean.dtype)
-        ll = log_likelihood(model.apply(params, z, y, method=VAE.decode), x)
-        return ll, kl_diag_gaussians(mean, log_var)
+
+def log_weights(model: VAE, params, x, y, key, num: int) -> jax.Array:
+    """IWAE log-weights log p(x, z) - log q(z | x) of ``num`` draws z ~ q(z | x): [num, B]."""
+    mean, log_var = model.apply(params, x, y, method=VAE.encode)
+    b, d = mean.shape
+    y_rep = None if y is None else jnp.tile(y, num)
+
+    def decoder_log_likelihood(z):
+        out = model.apply(params, z.reshape(num * b, d), y_rep, method=VAE.decode)
+        out = jax.tree.map(lambda a: a.reshape(num, b, *a.shape[1:]) if a.ndim > 3 else a, out)
+        return log_likelihood(out, x[None], batch_ndim=2)
+
+    return gaussian_posterior_log_weights(decoder_log_likelihood, mean, log_var, key, num)
+
+
+def loss(model: VAE, cfg: VAEConfig, params, batch, key):
+    """The variant's objective: -ELBO, -β-ELBO, or the negative IWAE bound."""
+    x, y = batch["image"], labels_of(batch, cfg.conditional)
+    if cfg.variant == "iwae":
+        return iwae_loss(log_weights(model, params, x, y, key, cfg.loss.num_importance))
+    ll, kl = elbo_terms(model, params, x, y, key)
+    return elbo_loss(ll, kl, cfg.loss.beta if cfg.variant == "beta_vae" else 1.0)
+
+
+def eval_metrics(model: VAE, cfg: VAEConfig, params, batch, key) -> dict[str, jax.Array]:
+    """Per-example one-draw ELBO and its terms (and the IWAE variant's K-sample bound)."""
+    x, y = batch["image"], labels_of(batch, cfg.conditional)
+    ll, kl = elbo_terms(model, params, x, y, key)
+    out = {"elbo": ll - kl, "log_likelihood": ll, "kl": kl}
+    if cfg.variant == "iwae":
+        k = cfg.loss.num_importance
+        out[f"iwae_bound_{k}"] = iwae_bound(log_weights(model, params, x, y, key, k))
+    return out
+
+
+def decode_mean(model: VAE, info: DataInfo, params, z, y=None) -> jax.Array:
+    """E[x | z] as images in [0, 1]."""
+    return display(mean_image(model.apply(params, z, y, method=VAE.decode)), info)
+
+
+def draw(model: VAE, info: DataInfo, params, key, num, labels, mean, trajectory):
+    """z ~ N(0, I), then x ~ Bernoulli(p) for binary data; for gray data (and ``mean``) the
+    decoder's mean (per-pixel noise left out, as is usual), clipped to the data range."""
+    del trajectory
+    k_z, k_x = jax.random.split(key)
+    out = model.apply(
+        params, jax.random.normal(k_z, (num, model.latent_dim)), labels, method=VAE.decode
+    )
+    if mean:
+        return display(mean_image(out), info)
+    if info.binary and "logits" in out:
+        return jax.random.bernoulli(k_x, jax.nn.sigmoid(out["logits"])).astype(jnp.float32)
+    low = -1.0 if info.pixel_range == "symmetric" else 0.0
+    return display(jnp.clip(mean_image(out), low, 1.0), info)
+
+
+def is_nll(model: VAE, params, x, y, key, num_samples: int, chunk: int) -> jax.Array:
+    """-log p(x) per example, importance-sampled with ``num_samples`` draws from q(z | x)."""
+    fn = lambda k, n: log_weights(model, params, x, y, k, n)
+    return -importance_log_likelihood(fn, key, num_samples, chunk)
+
+
+def report(model: VAE, cfg: VAEConfig, info: DataInfo, params, batches, key):
+    """The test split's importance-sampled NLL and active units (Burda et al. 2016: variance
+    of the posterior mean over the split above 0.01), and the latent-space pictures."""
+    batches = list(batches)
+    nll_fn = jax.jit(functools.partial(is_nll, model), static_argnums=(4, 5))
+    encode = jax.jit(lambda p, x, y: model.apply(p, x, y, method=VAE.encode)[0])
+    k, chunk = cfg.nll.nll_samples, cfg.nll.nll_chunk
+
+    def nll_of(i, batch):
+        y = labels_of(batch, cfg.conditional)
+        return nll_fn(params, batch["image"], y, jax.random.fold_in(key, i), k, chunk)
+
+    def means_of(batch, mask):
+        return np.asarray(encode(params, batch["image"], labels_of(batch, cfg.conditional)))[
+            mask > 0
+        ]
+
+    nll = masked_mean(({"nll": nll_of(i, b)}, m) for i, (b, m) in enumerate(batches))
+    means = np.concatenate([means_of(b, m) for b, m in batches])
+    active = np.var(means, axis=0) > 0.01
+    scalars = {
+        "test_is_nll": nll["nll"],
+        "nll_samples": float(k),
+        "active_units": float(active.sum()),
+    }
+    first = batches[0][0]
+    y = labels_of(first, cfg.conditional)
+    return scalars, latent_images(model, info, params, first, y, means)
+
+
+def latent_images(model: VAE, info: DataInfo, params, batch, y, means) -> dict[str, np.ndarray]:
+    """Reconstructions of the batch's first 8 examples; a traversal of the 10 latents whose
+    posterior means vary most; lerp and slerp between posterior means (labels held at the
+    first example's for a conditional model)."""
+    decode = jax.jit(functools.partial(decode_mean, model, info))
+    x = batch["image"][:8]
+    y8 = None if y is None else y[:8]
+    z = model.apply(params, x, y8, method=VAE.encode)[0]
+    recon = originals_over_reconstructions(display(x, info), decode(params, z, y8))
+    order = np.argsort(-np.var(means, axis=0))[: min(10, means.shape[1])]
+    values = jnp.linspace(-3.0, 3.0, 9)
+    held = lambda n: None if y is None else jnp.full((n,), y[0])
+    trav = traversal_grid(lambda v: decode(params, v, held(v.shape[0])), means[0], order, values)
+    paths = interpolation_grids(
+        lambda v: decode(params, v, held(v.shape[0])), means[0:8:2], means[1:8:2], 10
+    )
+    return {
+        "reconstructions": recon,
+        "traversal": np.asarray(trav),
+        **{name: np.asarray(grid) for name, grid in paths.items()},
+    }
+
+
+def build(cfg: VAEConfig, info: DataInfo) -> Method:
+    """The variant's Method for data ``info``."""
+    if cfg.conditional and info.num_classes == 0:
+        raise ValueError("a conditional model needs a labelled dataset (this one has no labels)")
+    classes = info.num_classes if cfg.conditional else 0
+    model = VAE(**cfg.network.module_fields(info), num_classes=classes)
 
     def init(key, batch):
-        return model.init(key, batch["image"], key, labels(batch))
+        return model.init(key, batch["image"], key, labels_of(batch, cfg.conditional))
 
-    def loss(params, batch, key):
-        if variant == "iwae":
-            return iwae_loss(log_weights(params, batch["image"], labels(batch), key, k_train))
-        ll, kl = elbo_terms(params, batch, key)
-        return elbo_loss(ll, kl, beta)
-
-    def eval_metrics(params, batch, key):
-        ll, kl = elbo_terms(params, batch, key)
-        out = {"elbo": ll - kl, "log_likelihood": ll, "kl": kl}
-        if variant == "iwae":
-            lw = log_weights(params, batch["image"], labels(batch), key, k_train)
-            out[f"iwae_bound_{k_train}"] = iwae_bound(lw)
-        return out
-
-    def decode_mean(params, z, y=None):
-        return display(mean_image(model.apply(params, z, y, method=VAE.decode)), info)
-
-    def sample(params, key, num):
-        z = jax.random.normal(key, (num, model.latent_dim))
-        return decode_mean(params, z, class_labels(num, model.num_classes))
-
-    @functools.partial(jax.jit, static_argnums=2)
-    def generate(params, key, num, y=None):
-        """z ~ N(0, I), then x ~ Bernoulli(p) for binary data; for gray data the decoder's mean
-        (per-pixel noise left out, as is usual), clipped to the data range."""
-        k_z, k_x = jax.random.split(key)
-        z = jax.random.normal(k_z, (num, model.latent_dim))
-        out = model.apply(params, z, y, method=VAE.decode)
-        if info.binary and "logits" in out:
-            return jax.random.bernoulli(k_x, jax.nn.sigmoid(out["logits"])).astype(jnp.float32)
-        low = -1.0 if info.pixel_range == "symmetric" else 0.0
-        return display(jnp.clip(mean_image(out), low, 1.0), info)
-
-    @functools.partial(jax.jit, static_argnums=(4, 5))
-    def is_nll(params, x, y, key, num_samples, chunk):
-        fn = lambda k, n: log_weights(params, x, y, k, n)
-        return -importance_log_likelihood(fn, key, num_samples, chunk)
-
-    encode = jax.jit(lambda params, x, y: model.apply(params, x, y, method=VAE.encode))
-    decode_grid = jax.jit(decode_mean)
-
-    def report(params, batches, key):
-        k_eval, chunk = int(config.eval.nll_samples), int(config.eval.nll_chunk)
-        nll_sum, count, means, first = 0.0, 0.0, [], None
-        for i, (batch, mask) in enumerate(batches):
-            y = labels(batch)
-            nll = is_nll(params, batch["image"], y, jax.random.fold_in(key, i), k_eval, chunk)
-            nll_sum += float(jnp.sum(np.asarray(nll) * mask))
-            count += float(mask.sum())
-            means.append(np.asarray(encode(params, batch["image"], y)[0])[mask > 0])
-            first = first or batch
-        means = np.concatenate(means)
-        active = np.var(means, axis=0) > 0.01  # Burda et al. 2016 active units
-        scalars = {
-            "test_is_nll": nll_sum / count,
-            "nll_samples": float(k_eval),
-            "active_units": float(active.sum()),
-        }
-        return scalars, latent_images(params, first, means, active)
-
-    def latent_images(params, batch, means, active):
-        x, y = batch["image"], labels(batch)
-        n = min(8, x.shape[0])
-        recon = decode_grid(
-            params,
-            encode(params, x[:n], None if y is None else y[:n])[0],
-            None if y is None else y[:n],
-        )
-        recon_grid = np.stack([np.asarray(display(x[:n], info)), np.asarray(recon)])
-        order = np.argsort(-np.var(means, axis=0))[: min(10, means.shape[1])]
-        values = jnp.linspace(-3.0, 3.0, 9)
-        y0 = None if y is None else jnp.full((len(order) * len(values),), y[0])
-        trav = traversal_grid(lambda z: decode_grid(params, z, y0), means[0], order, values)
-        y1 = None if y is None else jnp.full((40,), y[0])  # 4 paths of 10 points
-        paths = interpolation_grids(
-            lambda z: decode_grid(params, z, y1), means[0:8:2], means[1:8:2], 10
-        )
-        return {
-            "reconstructions": recon_grid,
-            "traversal": np.asarray(trav),
-            **{name: np.asarray(grid) for name, grid in paths.items()},
-        }
-
-    return Method(variant, init, loss, eval_metrics, sample, report, generate, conditional)
+    return Method(
+        name=cfg.variant,
+        init=init,
+        loss=stateless(functools.partial(loss, model, cfg)),
+        eval_metrics=functools.partial(eval_metrics, model, cfg),
+        sample=make_sampler(functools.partial(draw, model, info), cfg.variant, classes, False),
+        conditional=cfg.conditional,
+        report=functools.partial(report, model, cfg, info),
+    )

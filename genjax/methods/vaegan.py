@@ -8,63 +8,142 @@ adversarial loss on its reconstructions and prior samples.
 """
 
 import functools
+from collections.abc import Mapping
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
-import ml_collections
-import numpy as np
 
-from genjax.losses import ADVERSARIAL_LOSSES, kl_diag_gaussians
-from genjax.methods.base import DataInfo, Method, display
-from genjax.methods.gan import adversarial_players, build_networks, latent_images, penalties
+from genjax.data import DataInfo, display
+from genjax.losses import (
+    ADVERSARIAL_LOSSES,
+    adversarial_penalties,
+    feature_matching_error,
+    kl_diag_gaussians,
+    reparameterize,
+)
+from genjax.methods import gan
+from genjax.methods.base import Method
+from genjax.methods.common import make_sampler, originals_over_reconstructions
 from genjax.models.autoencoder import Encoder
+from genjax.models.gan import Discriminator, Generator
 
 
-def feature_error(features_fake: jax.Array, features_real: jax.Array) -> jax.Array:
-    """½||f(x̃) - f(x)||² per example: -log N(f(x) | f(x̃), I) up to a constant."""
-    return 0.5 * jnp.sum((features_fake - features_real) ** 2, axis=-1)
+class VAEGANNets(NamedTuple):
+    encoder: Encoder
+    decoder: Generator
+    discriminator: Discriminator
+    latent_dim: int
 
 
-def make(config: ml_collections.ConfigDict, info: DataInfo) -> Method:
-    """Build the VAE-GAN.
+def read_config(config: Mapping, strict: bool = True) -> gan.GANConfig:
+    """The GAN family's typed settings with the VAE-GAN's fields."""
+    return gan.read_config(config, "vaegan", strict)
 
-    Args:
-      config: the experiment config (model; loss.kl_weight, loss.decoder_feature_weight γ,
-        loss.pixel_weight, the adversarial game and its penalties; optim; train.n_critic).
-      info: the data's shape, classes and range.
 
-    Returns:
-      A two-player Method; generate decodes z ~ N(0, I) with the EMA decoder.
-    """
-    generator, discriminator = build_networks(config, info, conditional=False)
-    m, loss_cfg = config.model, config.loss
+def encode(nets: VAEGANNets, params, x) -> tuple[jax.Array, jax.Array]:
+    """q(z | x)'s mean and log-variance."""
+    return jnp.split(nets.encoder.apply(params["generator"]["encoder"], x), 2, axis=-1)
+
+
+def decode(nets: VAEGANNets, params, z) -> jax.Array:
+    return nets.decoder.apply(params["generator"]["decoder"], z)
+
+
+def critic(nets: VAEGANNets, params, x) -> tuple[jax.Array, jax.Array]:
+    """(scores, features) of the discriminator."""
+    return nets.discriminator.apply(params["discriminator"], x)
+
+
+def fakes(nets: VAEGANNets, params, x, key):
+    """q's mean and log-variance, a posterior draw z, and decoded prior draws."""
+    k_eps, k_prior = jax.random.split(key)
+    mean, log_var = encode(nets, params, x)
+    z = reparameterize(k_eps, mean, log_var)
+    prior = decode(nets, params, jax.random.normal(k_prior, mean.shape, mean.dtype))
+    return mean, log_var, z, prior
+
+
+def discriminator_loss(nets: VAEGANNets, game: gan.GameConfig, params, batch, key):
+    """Data against reconstructions and prior samples, plus the game's penalties."""
+    k_fake, k_pen = jax.random.split(key)
+    x = batch["image"]
+    _, _, z, prior = fakes(nets, params, x, k_fake)
+    fake = jnp.concatenate([decode(nets, params, z), prior])
+    score = lambda v: critic(nets, params, v)[0]
+    value, metrics = ADVERSARIAL_LOSSES[game.adversarial].discriminator(score(x), score(fake))
+    penalty, extra = adversarial_penalties(
+        score, x, fake[: x.shape[0]], k_pen, game.gradient_penalty, game.r1
+    )
+    return value + penalty, {**metrics, **extra}
+
+
+def generator_loss(nets: VAEGANNets, game: gan.GameConfig, params, batch, key):
+    """Encoder: KL + feature error (+ pixel error). Decoder: γ · feature error + the
+    adversarial loss on its reconstructions and prior samples."""
+    x = batch["image"]
+    mean, log_var, z, prior = fakes(nets, params, x, key)
+    recon = decode(nets, params, z)  # gradients reach encoder and decoder
+    recon_dec = decode(nets, params, jax.lax.stop_gradient(z))  # the decoder's own terms
+    # One discriminator pass over all four sets (it has no batch statistics).
+    scores, feats = critic(nets, params, jnp.concatenate([x, recon, recon_dec, prior]))
+    real_f, recon_f, recon_dec_f, _ = jnp.split(feats, 4)
+    err = feature_matching_error(recon_f, real_f)
+    err_dec = feature_matching_error(recon_dec_f, real_f)
+    kl = kl_diag_gaussians(mean, log_var)
+    adversarial, _ = ADVERSARIAL_LOSSES[game.adversarial].generator(scores[2 * x.shape[0] :])
+    pixel = 0.5 * jnp.sum((recon - x).reshape(x.shape[0], -1) ** 2, axis=-1)
+    # Decoder: err + (γ - 1) err_dec = γ err in its gradient.
+    gamma = game.decoder_feature_weight
+    value = jnp.mean(
+        game.kl_weight * kl + err + (gamma - 1.0) * err_dec + game.pixel_weight * pixel
+    )
+    metrics = {"kl": jnp.mean(kl), "feature_error": jnp.mean(err), "g_adversarial": adversarial}
+    return value + adversarial, metrics
+
+
+def eval_metrics(nets: VAEGANNets, params, batch, key) -> dict[str, jax.Array]:
+    """Per-example KL, feature error, pixel MSE of reconstructions, and the data's score."""
+    x = batch["image"]
+    mean, log_var, z, _ = fakes(nets, params, x, key)
+    recon = decode(nets, params, z)
+    scores, feats = critic(nets, params, jnp.concatenate([x, recon]))
+    real_f, recon_f = jnp.split(feats, 2)
+    return {
+        "kl": kl_diag_gaussians(mean, log_var),
+        "feature_error": feature_matching_error(recon_f, real_f),
+        "pixel_mse": jnp.mean((recon - x).reshape(x.shape[0], -1) ** 2, axis=-1),
+        "d_real": scores[: x.shape[0]],
+    }
+
+
+def draw(nets: VAEGANNets, info: DataInfo, params, key, num, labels, mean, trajectory):
+    """Decoded prior draws z ~ N(0, I) as images in [0, 1]."""
+    del labels, mean, trajectory
+    return display(decode(nets, params, jax.random.normal(key, (num, nets.latent_dim))), info)
+
+
+def report(nets: VAEGANNets, info: DataInfo, params, batches, key):
+    """Reconstructions of 8 test images (posterior means) and the latent grids."""
+    x = next(iter(batches))[0]["image"][:8]
+    reconstruct = jax.jit(lambda p, v: display(decode(nets, p, encode(nets, p, v)[0]), info))
+    recon = originals_over_reconstructions(display(x, info), reconstruct(params, x))
+    decode_fn = jax.jit(lambda z: display(decode(nets, params, z), info))
+    return {}, {"reconstructions": recon, **gan.latent_images(decode_fn, key, nets.latent_dim)}
+
+
+def build(cfg: gan.GANConfig, info: DataInfo) -> Method:
+    """The VAE-GAN's two-player Method for data ``info``."""
+    generator, discriminator, latent_dim, _ = gan.build_networks(cfg, info)
+    m = cfg.model
     encoder = Encoder(
         image_shape=info.image_shape,
-        out_dim=2 * int(m.latent_dim),
+        out_dim=2 * latent_dim,
         architecture=m.architecture,
-        hidden=tuple(m.encoder_hidden),
-        conv_features=tuple(m.discriminator_features),
+        hidden=m.encoder_hidden,
+        conv_features=m.discriminator_features,
     )
-    game = ADVERSARIAL_LOSSES[loss_cfg.adversarial]
-    latent_dim = int(m.latent_dim)
-    gamma = float(loss_cfg.decoder_feature_weight)
-
-    def encode(params, x):
-        return jnp.split(encoder.apply(params["generator"]["encoder"], x), 2, axis=-1)
-
-    def decode(params, z):
-        return generator.apply(params["generator"]["decoder"], z)
-
-    def critic(params):
-        return lambda x: discriminator.apply(params["discriminator"], x)
-
-    def fakes(params, x, key):
-        """Posterior draws z ~ q(z|x) with their decodings, and decoded prior draws."""
-        k_eps, k_prior = jax.random.split(key)
-        mean, log_var = encode(params, x)
-        z = mean + jnp.exp(0.5 * log_var) * jax.random.normal(k_eps, mean.shape, mean.dtype)
-        prior = decode(params, jax.random.normal(k_prior, mean.shape, mean.dtype))
-        return mean, log_var, z, prior
+    nets = VAEGANNets(encoder, generator, discriminator, latent_dim)
 
     def init(key, batch):
         k_e, k_g, k_d = jax.random.split(key, 3)
@@ -75,66 +154,16 @@ def make(config: ml_collections.ConfigDict, info: DataInfo) -> Method:
             "discriminator": discriminator.init(k_d, x),
         }
 
-    def discriminator_loss(params, batch, key):
-        k_fake, k_pen = jax.random.split(key)
-        x = batch["image"]
-        _, _, z, prior = fakes(params, x, k_fake)
-        fake = jnp.concatenate([decode(params, z), prior])
-        score = lambda v: critic(params)(v)[0]
-        loss, metrics = game.discriminator(score(x), score(fake))
-        penalty, extra = penalties(loss_cfg, score, x, fake[: x.shape[0]], k_pen)
-        return loss + penalty, {**metrics, **extra}
-
-    def generator_loss(params, batch, key):
-        x = batch["image"]
-        mean, log_var, z, prior = fakes(params, x, key)
-        recon = decode(params, z)  # gradients reach encoder and decoder
-        recon_dec = decode(params, jax.lax.stop_gradient(z))  # the decoder's own terms
-        # One discriminator pass over all four sets (it has no batch statistics).
-        scores, feats = critic(params)(jnp.concatenate([x, recon, recon_dec, prior]))
-        real_f, recon_f, recon_dec_f, _ = jnp.split(feats, 4)
-        err = feature_error(recon_f, real_f)
-        err_dec = feature_error(recon_dec_f, real_f)
-        kl = kl_diag_gaussians(mean, log_var)
-        adversarial, _ = game.generator(scores[2 * x.shape[0] :])  # recon_dec and prior
-        pixel = 0.5 * jnp.sum((recon - x).reshape(x.shape[0], -1) ** 2, axis=-1)
-        # Encoder: KL + err (+ pixel). Decoder: err + (γ - 1) err = γ err, + adversarial.
-        loss = jnp.mean(
-            loss_cfg.kl_weight * kl + err + (gamma - 1.0) * err_dec + loss_cfg.pixel_weight * pixel
-        )
-        metrics = {"kl": jnp.mean(kl), "feature_error": jnp.mean(err), "g_adversarial": adversarial}
-        return loss + adversarial, metrics
-
-    def eval_metrics(params, batch, key):
-        x = batch["image"]
-        mean, log_var, z, _ = fakes(params, x, key)
-        recon = decode(params, z)
-        scores, feats = critic(params)(jnp.concatenate([x, recon]))
-        real_f, recon_f = jnp.split(feats, 2)
-        return {
-            "kl": kl_diag_gaussians(mean, log_var),
-            "feature_error": feature_error(recon_f, real_f),
-            "pixel_mse": jnp.mean((recon - x).reshape(x.shape[0], -1) ** 2, axis=-1),
-            "d_real": scores[: x.shape[0]],
-        }
-
-    @functools.partial(jax.jit, static_argnums=2)
-    def generate(params, key, num, y=None):
-        del y  # unconditional
-        return display(decode(params, jax.random.normal(key, (num, latent_dim))), info)
-
-    def sample(params, key, num):
-        return generate(params, key, num)
-
-    @jax.jit
-    def reconstruct(params, x):
-        return display(decode(params, encode(params, x)[0]), info)
-
-    def report(params, batches, key):
-        x = next(iter(batches))[0]["image"][:8]
-        recon = np.stack([np.asarray(display(x, info)), np.asarray(reconstruct(params, x))])
-        decode_fn = jax.jit(lambda z: display(decode(params, z), info))
-        return {}, {"reconstructions": recon, **latent_images(decode_fn, key, latent_dim)}
-
-    players = adversarial_players(config, discriminator_loss, generator_loss)
-    return Method("vaegan", init, None, eval_metrics, sample, report, generate, False, players)
+    players = gan.adversarial_players(
+        cfg,
+        functools.partial(discriminator_loss, nets, cfg.game),
+        functools.partial(generator_loss, nets, cfg.game),
+    )
+    return Method(
+        name="vaegan",
+        init=init,
+        players=players,
+        eval_metrics=functools.partial(eval_metrics, nets),
+        sample=make_sampler(functools.partial(draw, nets, info), "vaegan", 0, False),
+        report=functools.partial(report, nets, info),
+    )

@@ -1,7 +1,7 @@
 """Helmholtz machines (Dayan et al. 1995): a sigmoid belief net p(x, h_1..h_L) generating
 top-down and a recognition net q(h_1..h_L | x) inferring bottom-up, both as pure functions of
-parameter dicts, with the wake-sleep and reweighted wake-sleep (Bornschein & Bengio 2015)
-surrogate losses.
+parameter dicts, trained by the wake-sleep and reweighted wake-sleep (Bornschein & Bengio 2015)
+surrogate of ``genjax.losses.wake_sleep_loss``.
 
 Generative params: {"top": [H_L] logits of the factorised top prior, "layers": [{"W": [H_l,
 H_{l-1}], "b": [H_{l-1}]} for l = L..1]} with H_0 = the visible size. Recognition params:
@@ -10,6 +10,9 @@ H_{l-1}], "b": [H_{l-1}]} for l = L..1]} with H_0 = the visible size. Recognitio
 
 import jax
 import jax.numpy as jnp
+
+from genjax.losses.likelihoods import bernoulli_log_likelihood
+from genjax.losses.wake_sleep import wake_sleep_loss
 
 Params = dict
 
@@ -42,7 +45,7 @@ def init_params(key: jax.Array, num_visible: int, hidden: tuple[int, ...], scale
 
 def _bernoulli_log_prob(logits: jax.Array, x: jax.Array) -> jax.Array:
     """Σ log Bernoulli(x; sigmoid(logits)) over the last axis."""
-    return jnp.sum(x * logits - jax.nn.softplus(logits), axis=-1)
+    return bernoulli_log_likelihood(logits, x, batch_ndim=x.ndim - 1)
 
 
 def _sample(key, logits):
@@ -97,30 +100,23 @@ def log_weights(gen: Params, rec: Params, x: jax.Array, key: jax.Array, num: int
     return generative_log_prob(gen, xs, states) - log_q, states
 
 
-def wake_sleep_loss(gen, rec, x, key, num_samples: int = 1, sleep: bool = True):
-    """Surrogate whose gradient is (reweighted) wake-sleep's update (to be minimised).
+def wake_sleep_surrogate(gen, rec, x, key, num_samples: int = 1, sleep: bool = True):
+    """``genjax.losses.wake_sleep_loss`` of this Helmholtz machine on data ``x`` [B, V].
 
-    num_samples = 1: classic wake-sleep — wake: the generative net fits log p(x, h) at
-    h ~ q(h | x); sleep: the recognition net fits log q(h | x) on dreams (x, h) ~ p.
-    num_samples = K > 1: reweighted wake-sleep — both nets fit their log-probabilities at K
-    draws from q weighted by the normalised importance weights (the wake update of q), plus the
-    sleep update of q when ``sleep``.
+    num_samples = 1 is classic wake-sleep (its sleep phase always on); K > 1 reweighted
+    wake-sleep with K draws from q per example, plus the sleep update of q when ``sleep``.
 
     Returns:
-      (loss, {"log_weight_bound"}) where the metric is log (1/K) Σ w_k, a lower bound on log p(x).
+      (loss, {"log_weight_bound"}).
     """
     k_wake, k_sleep = jax.random.split(key)
-    lw, states = log_weights(gen, jax.lax.stop_gradient(rec), x, k_wake, num_samples)
-    states = [jax.lax.stop_gradient(h) for h in states]
-    weights = jax.lax.stop_gradient(jax.nn.softmax(lw, axis=0))  # [K, B]
     xs = jnp.broadcast_to(x, (num_samples, *x.shape))
-    wake_p = jnp.sum(weights * generative_log_prob(gen, xs, states), axis=0)
-    loss = -jnp.mean(wake_p)
-    if num_samples > 1:
-        wake_q = jnp.sum(weights * recognition_log_prob(rec, xs, states), axis=0)
-        loss = loss - jnp.mean(wake_q)
+    states, _ = recognise(jax.lax.stop_gradient(rec), xs, k_wake)
+    states = [jax.lax.stop_gradient(h) for h in states]
+    log_p = generative_log_prob(gen, xs, states)
+    log_q = recognition_log_prob(rec, xs, states)
+    log_q_dream = None
     if sleep or num_samples == 1:
         dream_x, dream_h = dream(jax.lax.stop_gradient(gen), k_sleep, x.shape[0])
-        loss = loss - jnp.mean(recognition_log_prob(rec, dream_x, dream_h))
-    bound = jax.nn.logsumexp(lw, axis=0) - jnp.log(num_samples)
-    return loss, {"log_weight_bound": jnp.mean(bound)}
+        log_q_dream = recognition_log_prob(rec, dream_x, dream_h)
+    return wake_sleep_loss(log_p, log_q, log_q_dream)

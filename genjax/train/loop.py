@@ -1,30 +1,19 @@
-"""``train_and_evaluate(config, workdir)``: the one loop that drives every family."""
+"""The training loop's hot path, shared by every family: batches in, the jitted step, logging
+with a finiteness check, evaluation and checkpoints at their intervals. What evaluation does
+and where things are written is the caller's (``genjax.run``), passed in as ``Hooks``."""
 
-import json
-import os
+import dataclasses
 import time
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import jax
-import jax.numpy as jnp
-import ml_collections
 import numpy as np
 from tqdm.auto import tqdm
 
-from genjax import viz
-from genjax.data import eval_batches, to_global, train_iterator
-from genjax.eval.suite import build_suite, numeric
-from genjax.methods import get_method
-from genjax.train import checkpoint
-from genjax.train.data import load_data
-from genjax.train.logging import MetricWriter
-from genjax.train.sharding import (
-    check_batch_size,
-    data_sharding,
-    make_mesh,
-    replicated,
-    stacked_data_sharding,
-)
-from genjax.train.step import make_training
+from genjax.data import to_global
+from genjax.train.config import TrainConfig
+from genjax.train.state import TrainState
 
 
 def watched(name: str) -> bool:
@@ -43,27 +32,7 @@ def check_finite(step: int, metrics: dict[str, float], last_good: int | None, wo
         )
 
 
-def check_steps_per_call(config: ml_collections.ConfigDict, start: int) -> int:
-    """``train.steps_per_call``, after a one-line error unless every step count the loop acts
-    on (steps, the resumed step, log/eval/checkpoint intervals) is a multiple of it."""
-    k, t = int(config.train.get("steps_per_call", 1)), config.train
-    counts = {
-        "train.steps": t.steps,
-        "the resumed step": start,
-        "train.log_every": t.log_every,
-        "train.eval_every": t.eval_every,
-        "train.ckpt_every": t.ckpt_every,
-    }
-    bad = [f"{name}={n}" for name, n in counts.items() if n % k]
-    if bad:
-        raise ValueError(
-            f"train.steps_per_call={k} must divide {', '.join(bad)}: the loop acts only "
-            "between calls"
-        )
-    return k
-
-
-def next_global_batch(it, steps_per_call: int, sharding) -> dict[str, jax.Array]:
+def next_global_batch(it: Iterator, steps_per_call: int, sharding) -> dict[str, jax.Array]:
     """The next host batch as a global array, or ``steps_per_call`` of them stacked
     [K, B, ...] (``sharding`` then splits axis 1)."""
     if steps_per_call == 1:
@@ -83,196 +52,76 @@ def jit_train_step(train_fn, batch_sharding, replicated_sharding):
     )
 
 
-def make_eval_step(eval_metrics):
-    """Masked sums of per-example metrics over a global batch (works across hosts)."""
+@dataclasses.dataclass(frozen=True)
+class Hooks:
+    """What the loop calls at its intervals.
 
-    def eval_step(params, batch, mask, key):
-        metrics = eval_metrics(params, batch, key)
-        return {k: jnp.sum(v * mask) for k, v in metrics.items()}
+    Attributes:
+      log: (step, train metrics as floats) -> None, at log, eval and checkpoint steps.
+      evaluate: (eval params, step) -> an evaluation, at eval steps and the last step.
+      save: (step, state) -> None, at checkpoint steps and the last step.
+    """
 
-    return jax.jit(eval_step)
-
-
-def evaluate(eval_step, params, data, batch_size, key, shard) -> dict[str, float]:
-    """Mean of each per-example metric over the whole test split."""
-    sums, count = {}, 0.0
-    for i, (batch, mask) in enumerate(eval_batches(data.test, batch_size, data.transform)):
-        out = eval_step(
-            params, to_global(batch, shard), to_global(mask, shard), jax.random.fold_in(key, i)
-        )
-        for k, v in out.items():
-            sums[k] = sums.get(k, 0.0) + float(v)
-        count += float(mask.sum())
-    return {k: v / count for k, v in sums.items()}
+    log: Callable[[int, dict[str, float]], None]
+    evaluate: Callable[[Any, int], Any]
+    save: Callable[[int, TrainState], None]
 
 
-def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> dict:
-    """Train ``config.method`` on ``config.data``, resuming from the newest checkpoint.
+@dataclasses.dataclass(frozen=True)
+class LoopResult:
+    """The trained state, the last logged train metrics, the last evaluation (None when no
+    step ran) and the loop's wall seconds (compilation, evaluation and saving included)."""
+
+    state: TrainState
+    train_metrics: dict[str, float]
+    evaluation: Any
+    seconds: float
+
+
+def run_loop(
+    state: TrainState,
+    step_fn: Callable,
+    next_batch: Callable[[], dict],
+    cfg: TrainConfig,
+    key: jax.Array,
+    hooks: Hooks,
+    progress: tqdm,
+    halt_info: tuple[int | None, str],
+) -> LoopResult:
+    """Train from ``state.step`` to ``cfg.steps``, ``cfg.steps_per_call`` steps per call.
 
     Args:
-      config: the experiment config (see configs/).
-      workdir: output directory: checkpoints/, tensorboard/, metrics.jsonl, *.png,
-        config.json and summary.json.
+      state: the initial or restored state.
+      step_fn: the jitted ``(state, batch, key) -> (state, metrics)``.
+      next_batch: the next global batch (stacked for several steps per call).
+      cfg: the typed train section.
+      key: the training key (each step folds in its own step number).
+      hooks: logging, evaluation and saving.
+      progress: a progress bar (disabled off process 0).
+      halt_info: (the newest saved step or None, workdir) for the non-finite message.
 
     Returns:
-      The summary written to ``workdir/summary.json``.
+      The LoopResult.
     """
-    if config.multihost:
-        jax.distributed.initialize()
-    lead = jax.process_index() == 0
-    os.makedirs(workdir, exist_ok=True)
-    if lead:
-        with open(os.path.join(workdir, "config.json"), "w") as f:
-            f.write(config.to_json_best_effort(indent=2))
-
-    mesh = make_mesh()
-    shard, repl = data_sharding(mesh), replicated(mesh)
-    check_batch_size(config.train.batch_size, mesh)
-    check_batch_size(config.eval.batch_size, mesh, "eval.batch_size")
-    data = load_data(config)
-    method = get_method(config.method)(config, data.info)
-    init_fn, train_fn = make_training(method, config)
-
-    root = jax.random.key(config.seed)
-    init_key, train_key, eval_key, report_key, suite_key = (
-        jax.random.fold_in(root, i) for i in range(5)
-    )
-    suite = None
-    if config.eval.suite.enabled:
-        if method.generate is None:
-            raise ValueError(
-                f"eval.suite.enabled needs a method that generates samples and {config.method} "
-                "does not: set --config.eval.suite.enabled=False"
-            )
-        suite = build_suite(
-            config.eval.suite, data, config.data.name, config.seed, config.data.data_dir
-        )
-    local_batch = config.train.batch_size // jax.process_count()
-    example = to_global(data.transform({k: v[:local_batch] for k, v in data.train.items()}), shard)
-    state = jax.jit(init_fn, out_shardings=repl)(init_key, example)
-
-    manager = checkpoint.make_manager(workdir, config.train.keep_checkpoints)
-    it = train_iterator(
-        data.train,
-        local_batch,
-        config.seed,
-        data.transform,
-        jax.process_index(),
-        jax.process_count(),
-    )
-    restored = checkpoint.restore_latest(manager, state)
-    if restored is not None:
-        state, data_state = restored
-        it.set_state(data_state)
-    start, total = int(state.step), int(config.train.steps)
-    last_good = manager.latest_step()
-    per_call = check_steps_per_call(config, start)
-    batch_shard = shard if per_call == 1 else stacked_data_sharding(mesh)
-
-    step_fn = jit_train_step(train_fn, batch_shard, repl)
-    eval_step = make_eval_step(method.eval_metrics)
-    writer = MetricWriter(workdir, enabled=lead)
-    t_cfg = config.train
-    bar = tqdm(
-        total=total,
-        initial=start,
-        unit="step",
-        disable=not lead or not t_cfg.progress,
-        dynamic_ncols=True,
-        mininterval=1.0,
-    )
-
-    def eval_and_sample(params, step: int) -> dict[str, float]:
-        key = jax.random.fold_in(eval_key, step)
-        test = evaluate(eval_step, params, data, config.eval.batch_size, key, shard)
-        writer.scalars(step, "test", test)
-        write_samples(method, params, config, workdir, writer, step, eval_key, lead)
-        if suite is not None:
-            quality = suite.evaluate(
-                method, params, jax.random.fold_in(suite_key, step), config.eval.suite.chunk
-            )
-            writer.scalars(step, "suite", numeric(quality))
-            for name, bound in suite.bounds.items():  # flat reference lines in TensorBoard
-                writer.scalars(step, f"suite_{name}", numeric(bound))
-            sample_quality.update(model=quality, **suite.bounds)
-        return test
-
-    train_metrics, test, t0, sample_quality = {}, None, time.perf_counter(), {}
-    for step in range(start + per_call, total + 1, per_call):
-        state, metrics = step_fn(state, next_global_batch(it, per_call, batch_shard), train_key)
-        bar.update(per_call)
-        is_last = step == total
-        is_eval = step % t_cfg.eval_every == 0 or is_last
-        if step % t_cfg.log_every == 0 or step % t_cfg.ckpt_every == 0 or is_eval:
+    last_good, workdir = halt_info
+    per_call, start = cfg.steps_per_call, int(jax.device_get(state.step))
+    train_metrics, evaluation, t0 = {}, None, time.perf_counter()
+    for step in range(start + per_call, cfg.steps + 1, per_call):
+        state, metrics = step_fn(state, next_batch(), key)
+        progress.update(per_call)
+        is_last = step == cfg.steps
+        is_eval = step % cfg.eval_every == 0 or is_last
+        is_ckpt = step % cfg.ckpt_every == 0 or is_last
+        if step % cfg.log_every == 0 or is_ckpt or is_eval:
             train_metrics = {k: float(v) for k, v in jax.device_get(metrics).items()}
             check_finite(step, train_metrics, last_good, workdir)  # before samples or a save
-            writer.scalars(step, "train", train_metrics)
+            hooks.log(step, train_metrics)
             shown = {k: f"{v:.4g}" for k, v in train_metrics.items() if k.endswith("loss")}
-            bar.set_postfix(shown, refresh=False)
+            progress.set_postfix(shown, refresh=False)
         if is_eval:
-            test = eval_and_sample(state.eval_params, step)
-        if step % t_cfg.ckpt_every == 0 or is_last:
-            checkpoint.save(manager, step, state, it.get_state(), config.to_dict())
+            evaluation = hooks.evaluate(state.eval_params, step)
+        if is_ckpt:
+            hooks.save(step, state)
             last_good = step
-    bar.close()
-    train_seconds = time.perf_counter() - t0
-    manager.wait_until_finished()
-
-    if test is None:  # nothing left to train: evaluate the restored state
-        test = eval_and_sample(state.eval_params, total)
-    summary = {
-        "method": config.method,
-        "dataset": config.data.name,
-        "variant": config.data.variant,
-        "steps": total,
-        "resumed_from": start,
-        # Whole loop: compilation, evaluation and checkpointing included.
-        "loop_steps_per_sec": (total - start) / train_seconds if total > start else None,
-        "train": train_metrics,
-        **{f"test_{k}": v for k, v in test.items()},
-        "test_rows": int(len(next(iter(data.test.values())))),
-        # Which parameters were evaluated: the EMA of every averaged group (a GAN: generator).
-        "params": "raw"
-        if config.train.ema_decay == 0
-        else ("ema of " + "+".join(sorted(state.ema_params)) if method.players else "ema"),
-    }
-    if sample_quality:
-        summary["suite"] = sample_quality
-    scalars = write_report(
-        method, state.eval_params, data, config, report_key, workdir, writer, total
-    )
-    summary.update(scalars)
-    writer.scalars(total, "report", scalars)
-    writer.close()
-    manager.close()
-    if lead:
-        with open(os.path.join(workdir, "summary.json"), "w") as f:
-            json.dump(summary, f, indent=2)
-    return summary
-
-
-def write_samples(method, params, config, workdir, writer, step, key, lead) -> None:
-    """Write ``samples.png`` (and a TensorBoard image) for methods that can sample."""
-    if method.sample is None or not lead:
-        return
-    images = method.sample(params, jax.random.fold_in(key, step), config.eval.num_samples)
-    picture = viz.save_grid(os.path.join(workdir, "samples.png"), np.asarray(images))
-    writer.image(step, "samples", picture)
-
-
-def write_report(method, params, data, config, key, out: str, writer=None, step: int = 0) -> dict:
-    """Run ``method.report`` on the test split; write its images as PNGs (and to TensorBoard).
-
-    Returns:
-      The report's scalars (empty for methods without a report).
-    """
-    if method.report is None:
-        return {}
-    batches = eval_batches(data.test, config.eval.batch_size, data.transform)
-    scalars, images = method.report(params, batches, key)
-    if jax.process_index() == 0:
-        for name, grid in images.items():
-            picture = viz.save_grid(os.path.join(out, f"{name}.png"), grid)
-            if writer is not None:
-                writer.image(step, name, picture)
-    return scalars
+    progress.close()
+    return LoopResult(state, train_metrics, evaluation, time.perf_counter() - t0)

@@ -7,16 +7,19 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from genjax.methods.base import Player
-from genjax.train.state import Batch, Metrics, Params, TrainState, ema_update
+from genjax.methods.base import Batch, Metrics, Params, Player
+from genjax.train.state import TrainState, ema_update
 
 
-def create_players_state(params: dict[str, Params], players: tuple[Player, ...]) -> TrainState:
+def create_players_state(
+    params: dict[str, Params], players: tuple[Player, ...], model_state=None
+) -> TrainState:
     """A step-0 state: one optimizer state per player, an EMA of the players that keep one.
 
     Args:
       params: the method's params, a dict with one entry per player name.
       players: the method's players.
+      model_state: the method's initial model state (None for stateless methods).
 
     Returns:
       A TrainState whose opt_state and ema_params are dicts keyed by player name.
@@ -29,6 +32,7 @@ def create_players_state(params: dict[str, Params], players: tuple[Player, ...])
         params=params,
         opt_state={p.name: p.tx.init(params[p.name]) for p in players},
         ema_params={p.name: jax.tree.map(jnp.copy, params[p.name]) for p in players if p.ema},
+        model_state=model_state,
     )
 
 
@@ -49,17 +53,17 @@ def split_batch(batch: Batch, parts: int) -> Batch:
 
 
 def _player_updates(
-    player: Player, params: dict, opt_state, batch: Batch, key: jax.Array, step: jax.Array
+    player: Player, params: dict, opt_state, model_state, batch: Batch, key: jax.Array, step
 ):
-    """``player.repeats`` updates of ``params[player.name]`` (none outside ``player.steps``);
-    returns the new group, its optimizer state, and metrics averaged over the updates (zeros
-    when it was not updated)."""
+    """``player.repeats`` updates of ``params[player.name]`` (none outside ``player.steps``),
+    the model state threaded through them; returns the new group, its optimizer state, the
+    model state, and metrics averaged over the updates (zeros when it was not updated)."""
 
     def update(carry, inputs):
-        own, opt = carry
+        own, opt, state = carry
         part, k = inputs
-        loss_fn = lambda p: player.loss({**params, player.name: p}, part, k)
-        (loss, metrics), grads = jax.value_and_grad(loss_fn, has_aux=True)(own)
+        loss_fn = lambda p: player.loss({**params, player.name: p}, part, k, state)
+        (loss, (metrics, state)), grads = jax.value_and_grad(loss_fn, has_aux=True)(own)
         updates, opt = player.tx.update(grads, opt, own)
         metrics = {
             **metrics,
@@ -67,7 +71,7 @@ def _player_updates(
             f"{player.name}_grad_norm": optax.global_norm(grads),
             f"{player.name}_update_norm": optax.global_norm(updates),
         }
-        return (optax.apply_updates(own, updates), opt), metrics
+        return (optax.apply_updates(own, updates), opt, state), metrics
 
     own = params[player.name]
     if player.steps is not None:  # a stage: update inside [start, stop), else leave as is
@@ -78,16 +82,18 @@ def _player_updates(
             begin = player.warm_start(params)
             own = jax.tree.map(lambda a, b: jnp.where(step == start, a, b), begin, own)
         run = lambda: _player_updates(
-            ungated, {**params, player.name: own}, opt_state, batch, key, step
+            ungated, {**params, player.name: own}, opt_state, model_state, batch, key, step
         )
-        zeros = jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), jax.eval_shape(run)[2])
-        return jax.lax.cond(active, run, lambda: (own, opt_state, zeros))
+        zeros = jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), jax.eval_shape(run)[3])
+        return jax.lax.cond(active, run, lambda: (own, opt_state, model_state, zeros))
     if player.repeats == 1:
-        (own, opt_state), metrics = update((own, opt_state), (batch, key))
-        return own, opt_state, metrics
+        (own, opt_state, model_state), metrics = update((own, opt_state, model_state), (batch, key))
+        return own, opt_state, model_state, metrics
     inputs = (split_batch(batch, player.repeats), jax.random.split(key, player.repeats))
-    (own, opt_state), metrics = jax.lax.scan(update, (own, opt_state), inputs)
-    return own, opt_state, jax.tree.map(jnp.mean, metrics)
+    (own, opt_state, model_state), metrics = jax.lax.scan(
+        update, (own, opt_state, model_state), inputs
+    )
+    return own, opt_state, model_state, jax.tree.map(jnp.mean, metrics)
 
 
 def players_step(
@@ -102,7 +108,8 @@ def players_step(
 
     Each player differentiates its loss with respect to its own group only, and applies its
     own optimizer to it: no other group changes. Later players see the groups already
-    updated in this step (alternating updates, as in Goodfellow et al. 2014).
+    updated in this step (alternating updates, as in Goodfellow et al. 2014), and the model
+    state as the players before them left it.
 
     Args:
       state: from ``create_players_state``.
@@ -118,9 +125,11 @@ def players_step(
     """
     key = jax.random.fold_in(base_key, state.step)
     params, opt_state, ema, metrics = dict(state.params), dict(state.opt_state), {}, {}
+    model_state = state.model_state
     for i, player in enumerate(players):
-        own, opt_state[player.name], out = _player_updates(
-            player, params, opt_state[player.name], batch, jax.random.fold_in(key, i), state.step
+        k = jax.random.fold_in(key, i)
+        own, opt_state[player.name], model_state, out = _player_updates(
+            player, params, opt_state[player.name], model_state, batch, k, state.step
         )
         params[player.name] = own
         metrics.update(out)
@@ -129,6 +138,10 @@ def players_step(
     metrics["grad_norm"] = jnp.sqrt(sum(metrics[f"{p.name}_grad_norm"] ** 2 for p in players))
     metrics["param_norm"] = optax.global_norm(params)
     new_state = state.replace(
-        step=state.step + 1, params=params, opt_state=opt_state, ema_params=ema
+        step=state.step + 1,
+        params=params,
+        opt_state=opt_state,
+        ema_params=ema,
+        model_state=model_state,
     )
     return new_state, metrics

@@ -1,7 +1,5 @@
 """Train state and the generic, pure train step shared by every family."""
 
-import functools
-from collections.abc import Callable
 from typing import Any
 
 import flax.struct
@@ -9,10 +7,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-Params = Any
-Batch = dict[str, jax.Array]
-Metrics = dict[str, jax.Array]
-LossFn = Callable[[Params, Batch, jax.Array], tuple[jax.Array, Metrics]]
+from genjax.methods.base import Batch, Loss, Metrics, Params
 
 
 class TrainState(flax.struct.PyTreeNode):
@@ -62,15 +57,25 @@ def create_train_state(
     )
 
 
+def update_metrics(metrics: Metrics, loss, grads, params, updates) -> Metrics:
+    """The loss's own metrics with the loss and the l2 norms the loop checks for finiteness."""
+    return {
+        **metrics,
+        "loss": loss,
+        "grad_norm": optax.global_norm(grads),
+        "param_norm": optax.global_norm(params),
+        "update_norm": optax.global_norm(updates),
+    }
+
+
 def train_step(
     state: TrainState,
     batch: Batch,
     base_key: jax.Array,
     *,
-    loss_fn: LossFn,
+    loss_fn: Loss,
     tx: optax.GradientTransformation,
     ema_decay: float,
-    stateful: bool = False,
 ) -> tuple[TrainState, Metrics]:
     """One optimizer update; pure, to be jitted once with the state donated.
 
@@ -78,8 +83,8 @@ def train_step(
       state: current state.
       batch: global batch.
       base_key: root training key; this step's key is ``fold_in(base_key, state.step)``.
-      loss_fn: ``(params, batch, key) -> (loss, metrics)``, or with ``stateful``
-        ``(params, batch, key, model_state) -> (loss, (metrics, new model_state))``.
+      loss_fn: the one loss contract, ``(params, batch, key, model_state) -> (loss, (metrics,
+        new model_state))`` (see ``genjax.methods.base``).
       tx: optax transformation.
       ema_decay: EMA decay in [0, 1) (see ``ema_update``).
 
@@ -88,29 +93,15 @@ def train_step(
       updates (checked for finiteness by the loop).
     """
     key = jax.random.fold_in(base_key, state.step)
-    model_state = state.model_state
-    if stateful:
-        fn = functools.partial(loss_fn, model_state=state.model_state)
-        (loss, (metrics, model_state)), grads = jax.value_and_grad(fn, has_aux=True)(
-            state.params, batch, key
-        )
-    else:
-        (loss, metrics), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.params, batch, key)
+    grad_fn = jax.value_and_grad(loss_fn, has_aux=True)
+    (loss, (metrics, model_state)), grads = grad_fn(state.params, batch, key, state.model_state)
     updates, opt_state = tx.update(grads, state.opt_state, state.params)
     params = optax.apply_updates(state.params, updates)
-    ema = ema_update(params, state.ema_params, state.step, ema_decay)
-    metrics = {
-        **metrics,
-        "loss": loss,
-        "grad_norm": optax.global_norm(grads),
-        "param_norm": optax.global_norm(params),
-        "update_norm": optax.global_norm(updates),
-    }
     new_state = state.replace(
         step=state.step + 1,
         params=params,
         opt_state=opt_state,
-        ema_params=ema,
+        ema_params=ema_update(params, state.ema_params, state.step, ema_decay),
         model_state=model_state,
     )
-    return new_state, metrics
+    return new_state, update_metrics(metrics, loss, grads, params, updates)

@@ -1,4 +1,6 @@
-"""How a method is trained: its state constructor and its train step, from its config."""
+"""How a method is trained: its state constructor and its train step, from the typed train
+and optimizer sections. Every wrapper here composes with the one loss contract
+``(params, batch, key, model_state) -> (loss, (metrics, model_state))``."""
 
 import dataclasses
 import functools
@@ -6,14 +8,12 @@ from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
-import ml_collections
 
-from genjax.methods import Method
-from genjax.train.optim import make_optimizer
+from genjax.methods.base import Batch, Loss, Method
+from genjax.optim import OptimConfig, make_optimizer
+from genjax.train.config import TrainConfig
 from genjax.train.players import create_players_state, players_step
-from genjax.train.state import Batch, TrainState, create_train_state, train_step
-
-COMPUTE_DTYPES = {"float32": jnp.float32, "bfloat16": jnp.bfloat16}
+from genjax.train.state import TrainState, create_train_state, train_step
 
 
 def _cast_floats(tree, dtype):
@@ -22,14 +22,15 @@ def _cast_floats(tree, dtype):
     )
 
 
-def mixed_precision(loss_fn: Callable, dtype) -> Callable:
-    """``loss_fn`` computed in ``dtype`` on float32 master weights: params and batch are cast
-    on the way in (so gradients arrive in float32 through the cast), every floating output
-    (loss, metrics, model state) is cast back to float32. The whole loss runs in ``dtype``,
-    its reductions included: in bfloat16 expect about 1e-2 relative error in the loss."""
+def mixed_precision(loss_fn: Loss, dtype) -> Loss:
+    """``loss_fn`` computed in ``dtype`` on float32 master weights: params, batch and model
+    state are cast on the way in (so gradients arrive in float32 through the cast), every
+    floating output (loss, metrics, model state) is cast back to float32. The whole loss runs
+    in ``dtype``, its reductions included: in bfloat16 expect about 1e-2 relative error."""
 
-    def wrapped(params, batch, key, *model_state):
-        out = loss_fn(_cast_floats(params, dtype), _cast_floats(batch, dtype), key, *model_state)
+    def wrapped(params, batch, key, model_state):
+        cast = functools.partial(_cast_floats, dtype=dtype)
+        out = loss_fn(cast(params), cast(batch), key, cast(model_state))
         return _cast_floats(out, jnp.float32)
 
     return wrapped
@@ -49,60 +50,55 @@ def scan_steps(step: Callable) -> Callable:
     return multi
 
 
+def in_compute_dtype(method: Method, dtype) -> Method:
+    """``method`` with every loss (single or players') computed in ``dtype``."""
+    if dtype == jnp.float32:
+        return method
+    players = tuple(
+        dataclasses.replace(p, loss=mixed_precision(p.loss, dtype)) for p in method.players
+    )
+    loss = None if method.loss is None else mixed_precision(method.loss, dtype)
+    return dataclasses.replace(method, loss=loss, players=players)
+
+
 def make_training(
-    method: Method, config: ml_collections.ConfigDict
+    method: Method, train: TrainConfig, optim: OptimConfig
 ) -> tuple[Callable[[jax.Array, Batch], TrainState], Callable]:
     """The pair (init_state(key, batch), step(state, batch, key)) for ``method``.
 
-    Single-loss methods get one optimizer built from ``config.optim`` and ``train_step``;
-    multi-player methods bring their optimizers in their players and get ``players_step``.
-    ``train.compute_dtype`` "bfloat16" computes every loss in bfloat16 on float32 master
-    weights; ``train.steps_per_call`` K > 1 makes the step take batches stacked [K, B, ...]
-    and run K updates (``scan_steps``).
+    Single-loss methods get one optimizer from ``optim`` and ``train_step``; multi-player
+    methods bring their optimizers in their players and get ``players_step``. Losses run in
+    ``train.compute_dtype``; ``train.steps_per_call`` K > 1 makes the step take batches stacked
+    [K, B, ...] and run K updates (``scan_steps``).
 
     Args:
       method: the family's Method.
-      config: the experiment config (optim, train.steps, train.ema_decay, train.compute_dtype,
-        train.steps_per_call).
+      train: the typed train section.
+      optim: the typed optimizer section (single-loss methods).
 
     Returns:
       Two pure functions, to be jitted by the caller.
     """
-    if bool(method.players) == (method.loss is not None):
-        raise ValueError(f"method {method.name!r} must give exactly one of loss and players")
-    init, step = _single_step_training(method, config)
-    k = int(config.train.get("steps_per_call", 1))
-    if k < 1:
-        raise ValueError(f"train.steps_per_call must be >= 1; got {k}")
-    return init, (scan_steps(step) if k > 1 else step)
-
-
-def _single_step_training(method: Method, config: ml_collections.ConfigDict):
-    """(init, one-update step), every loss computed in ``train.compute_dtype``."""
-    dtype_name = config.train.get("compute_dtype", "float32")
-    if dtype_name not in COMPUTE_DTYPES:
-        valid = ", ".join(COMPUTE_DTYPES)
-        raise ValueError(f"unknown train.compute_dtype {dtype_name!r}; valid: {valid}")
-    if dtype_name != "float32":
-        dtype = COMPUTE_DTYPES[dtype_name]
-        players = tuple(
-            dataclasses.replace(p, loss=mixed_precision(p.loss, dtype)) for p in method.players
-        )
-        loss = None if method.loss is None else mixed_precision(method.loss, dtype)
-        method = dataclasses.replace(method, loss=loss, players=players)
-    decay = config.train.ema_decay
-    if method.players:
-        init = lambda key, batch: create_players_state(method.init(key, batch), method.players)
-        return init, functools.partial(players_step, players=method.players, ema_decay=decay)
-    tx = make_optimizer(config.optim, config.train.steps)
+    method = in_compute_dtype(method, train.dtype)
     stateful = method.init_model_state is not None
 
-    def init(key, batch):
+    def init_parts(key, batch):
+        if not stateful:
+            return method.init(key, batch), None
         k_params, k_state = jax.random.split(key)
-        extra = method.init_model_state(k_state, batch) if stateful else None
-        return create_train_state(method.init(k_params if stateful else key, batch), tx, extra)
+        return method.init(k_params, batch), method.init_model_state(k_state, batch)
 
-    step = functools.partial(
-        train_step, loss_fn=method.loss, tx=tx, ema_decay=decay, stateful=stateful
-    )
-    return init, step
+    if method.players:
+        step = functools.partial(players_step, players=method.players, ema_decay=train.ema_decay)
+        start = lambda params, model_state: create_players_state(
+            params, method.players, model_state
+        )
+    else:
+        tx = make_optimizer(optim, train.steps)
+        step = functools.partial(train_step, loss_fn=method.loss, tx=tx, ema_decay=train.ema_decay)
+        start = lambda params, model_state: create_train_state(params, tx, model_state)
+
+    def init(key, batch):
+        return start(*init_parts(key, batch))
+
+    return init, (scan_steps(step) if train.steps_per_call > 1 else step)

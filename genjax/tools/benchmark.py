@@ -3,25 +3,33 @@
 logging included), XLA's FLOPs and memory for the step, the machine's matmul peak, and the
 method's sampler."""
 
+import dataclasses
 import statistics
 import time
 from collections.abc import Callable
+from typing import Any
 
 import jax
 import jax.numpy as jnp
 import ml_collections
 import numpy as np
 
-from genjax.data import train_iterator
-from genjax.methods import get_method
-from genjax.train.data import load_data
+from genjax.data import load_data, train_iterator
+from genjax.run.experiment import build
+from genjax.run.settings import Settings, read_settings
+from genjax.tools.profile import breakdown, hlo_ops, op_times
 from genjax.train.loop import jit_train_step, next_global_batch
-from genjax.train.profile import breakdown, hlo_ops, op_times
 from genjax.train.sharding import data_sharding, make_mesh, replicated, stacked_data_sharding
-from genjax.train.step import COMPUTE_DTYPES, make_training
+from genjax.train.step import make_training
 
-# Config fields holding how many network evaluations one draw of an iterative sampler makes.
-SAMPLER_STEPS = {"diffusion": "sample_steps", "rbm": "sample_steps", "dbn": "sample_steps"}
+# How many network evaluations one draw of an iterative sampler makes, from its settings.
+SAMPLER_STEPS = {
+    "diffusion": lambda s: (
+        s.process.sample_steps if s.process.sampler == "ddim" else s.process.num_steps
+    ),
+    "rbm": lambda s: s.sampling.sample_steps,
+    "dbn": lambda s: s.stack.sample_steps,
+}
 
 
 def timed_windows(run: Callable[[int], object], calls: int, windows: int) -> list[float]:
@@ -107,6 +115,97 @@ def _loop(compiled, holder, it, per_call, batch_shard, key, log_every):
     return run
 
 
+@dataclasses.dataclass(kw_only=True)
+class Bench:
+    """One config's compiled step and what its timed windows share.
+
+    ``holder["state"]`` is the state the windows advance; ``one`` is the same step at one
+    step per call (None when steps_per_call is 1).
+    """
+
+    settings: Settings
+    method: Any
+    data: Any
+    compiled: Any
+    compile_s: float
+    one: Any
+    init: Callable
+    example: Any
+    batch: Any
+    key: jax.Array
+    holder: dict
+    iterator: Any
+    shard: Any
+    batch_shard: Any
+
+
+def prepare(settings: Settings) -> Bench:
+    """Build, load, initialise and compile ``settings``' train step as the loop runs it."""
+    mesh = make_mesh()
+    shard, repl = data_sharding(mesh), replicated(mesh)
+    per_call = settings.train.steps_per_call
+    batch_shard = shard if per_call == 1 else stacked_data_sharding(mesh)
+    method, init_fn, train_fn = build(settings)
+    data = load_data(settings.data)
+    it = train_iterator(data.train, settings.train.batch_size, settings.seed, data.transform)
+    key = jax.random.key(settings.seed)
+    batch = next_global_batch(it, per_call, batch_shard)  # resident for the bare step
+    example = batch if per_call == 1 else jax.tree.map(lambda x: x[0], batch)
+    init = jax.jit(init_fn, out_shardings=repl)
+    state = init(key, example)
+    compiled, compile_s = _compile(train_fn, state, batch, key, batch_shard, repl)
+    one = None
+    if per_call > 1:  # XLA's cost analysis counts a loop body once: one step's FLOPs from K = 1
+        single = dataclasses.replace(settings.train, steps_per_call=1)
+        one_fn = make_training(method, single, settings.optim)[1]
+        one, _ = _compile(one_fn, state, example, key, shard, repl)
+    return Bench(
+        settings=settings,
+        method=method,
+        data=data,
+        compiled=compiled,
+        compile_s=compile_s,
+        one=one,
+        init=init,
+        example=example,
+        batch=batch,
+        key=key,
+        holder={"state": state},
+        iterator=it,
+        shard=shard,
+        batch_shard=batch_shard,
+    )
+
+
+def timed_runs(b: Bench, steps: int | None) -> tuple[dict, Callable[[], None], Callable]:
+    """The bare step, the loop's hot path and (K > 1) the loop at K = 1, each as
+    ``(run(calls), calls)`` for windows of ``steps`` steps (None: about 0.5 s), with the
+    window reset (every window starts at step 0: a staged DBN would idle past its stages)."""
+    cfg = b.settings.train
+    per_call = cfg.steps_per_call
+
+    def bare(calls):
+        for _ in range(calls):
+            b.holder["state"], metrics = b.compiled(b.holder["state"], b.batch, b.key)
+        return metrics
+
+    loop = _loop(b.compiled, b.holder, b.iterator, per_call, b.batch_shard, b.key, cfg.log_every)
+    jax.block_until_ready(bare(2))  # warm-up
+    calls = calls_per_window(timed_windows(bare, 1, 1)[0]) if steps is None else steps // per_call
+    calls = max(1, min(calls, cfg.steps // per_call))  # steps of the run only
+    runs = {"bare": (bare, calls), "loop": (loop, calls)}
+    if b.one is not None:  # the same loop one step per call, for the speed-up of K
+        k1 = _loop(b.one, b.holder, b.iterator, 1, b.shard, b.key, cfg.log_every)
+        runs["k1"] = (k1, calls * per_call)
+    for run, _ in runs.values():
+        jax.block_until_ready(run(2))
+
+    def reset():
+        b.holder["state"] = jax.block_until_ready(b.init(b.key, b.example))
+
+    return runs, reset, bare
+
+
 def benchmark(
     config: ml_collections.ConfigDict,
     windows: int = 5,
@@ -135,108 +234,64 @@ def benchmark(
         raise ValueError(f"windows must be at least 1 (the median of timed windows), got {windows}")
     if steps is not None and steps < 1:
         raise ValueError(f"steps per timed window must be at least 1, got {steps}")
-    mesh = make_mesh()
-    shard, repl = data_sharding(mesh), replicated(mesh)
-    per_call = int(config.train.get("steps_per_call", 1))
-    batch_shard = shard if per_call == 1 else stacked_data_sharding(mesh)
-    data = load_data(config)
-    method = get_method(config.method)(config, data.info)
-    init_fn, train_fn = make_training(method, config)
-    batch_size = config.train.batch_size
-    it = train_iterator(data.train, batch_size, config.seed, data.transform)
-    key = jax.random.key(config.seed)
-    batch = next_global_batch(it, per_call, batch_shard)  # resident for the bare step
-    example = batch if per_call == 1 else jax.tree.map(lambda x: x[0], batch)
-    init = jax.jit(init_fn, out_shardings=repl)
-    state = init(key, example)
-    compiled, compile_s = _compile(train_fn, state, batch, key, batch_shard, repl)
-    flops, peak_bytes = cost_of(compiled)
-    holder = {"state": state}
-    one = None
-    if per_call > 1:  # XLA's cost analysis counts a loop body once: one step's FLOPs from K = 1
-        one_config = config.copy_and_resolve_references()
-        one_config.train.steps_per_call = 1
-        one, _ = _compile(make_training(method, one_config)[1], state, example, key, shard, repl)
-        flops = cost_of(one)[0]
-
-    def bare(calls):
-        for _ in range(calls):
-            holder["state"], metrics = compiled(holder["state"], batch, key)
-        return metrics
-
-    log_every = int(config.train.log_every)
-    loop = _loop(compiled, holder, it, per_call, batch_shard, key, log_every)
-    jax.block_until_ready(bare(2))  # warm-up
-    if steps is None:
-        calls = calls_per_window(timed_windows(bare, 1, 1)[0])
-    else:
-        calls = max(1, steps // per_call)
-    calls = max(1, min(calls, int(config.train.steps) // per_call))  # steps of the run only
-    runs = {"bare": (bare, calls), "loop": (loop, calls)}
-    if one is not None:  # the same loop one step per call, for the speed-up of K
-        runs["k1"] = (_loop(one, holder, it, 1, shard, key, log_every), calls * per_call)
-    for run, _ in runs.values():
-        jax.block_until_ready(run(2))
-
-    def reset():  # every window starts at step 0: staged methods (dbn) idle past their stages
-        holder["state"] = jax.block_until_ready(init(key, example))
-
+    b = prepare(read_settings(config))
+    cfg = b.settings.train
+    runs, reset, bare = timed_runs(b, steps)
     seconds = interleaved_medians(runs, windows, reset)
+    calls, per_call = runs["bare"][1], cfg.steps_per_call
     bare_sps, loop_sps = (calls * per_call / seconds[k] for k in ("bare", "loop"))
-    dtype = COMPUTE_DTYPES[config.train.get("compute_dtype", "float32")]
-    peak = matmul_peak(dtype) if peak is None else peak
+    flops, peak_bytes = cost_of(b.compiled)
+    if b.one is not None:
+        flops = cost_of(b.one)[0]
+    peak = matmul_peak(cfg.dtype) if peak is None else peak
     out = {
-        "method": config.method,
-        "dataset": config.data.name,
-        "batch_size": batch_size,
+        "method": b.settings.method,
+        "dataset": b.settings.data.name,
+        "batch_size": cfg.batch_size,
         "steps_per_call": per_call,
-        "compute_dtype": jnp.dtype(dtype).name,
-        "compile_s": compile_s,
+        "compute_dtype": cfg.compute_dtype,
+        "compile_s": b.compile_s,
         "bare_steps_per_s": bare_sps,
         "loop_steps_per_s": loop_sps,
         "loop_fraction": loop_sps / bare_sps,
-        "examples_per_s": bare_sps * batch_size,
+        "examples_per_s": bare_sps * cfg.batch_size,
         "flops_per_step": flops,
         "achieved_flops": flops * bare_sps,
         "peak_flops": peak,
         "flops_fraction": flops * bare_sps / peak,
         "peak_mb": peak_bytes / 2**20,
     }
-    if one is not None:
+    if b.one is not None:
         out["k1_loop_steps_per_s"] = calls * per_call / seconds["k1"]
         out["speedup"] = loop_sps / out["k1_loop_steps_per_s"]
     if profile:
         reset()
-        ops = hlo_ops(compiled.as_text())
         times = op_times(lambda: bare(1), max(1, calls // 2))
-        out["profile"] = breakdown(times, ops, per_call)
-    labels = None
-    if method.conditional:  # draws cycle the classes, as the suite's do
-        labels = np.arange(64) % data.info.num_classes
-    out.update(sampler_timing(method, config, holder["state"].eval_params, windows, labels))
+        out["profile"] = breakdown(times, hlo_ops(b.compiled.as_text()), per_call)
+    labels = np.arange(64) % b.data.info.num_classes if b.method.conditional else None
+    out.update(sampler_timing(b.method, b.settings, b.holder["state"].eval_params, windows, labels))
     return out
 
 
-def sampler_timing(method, config, params, windows: int, labels=None, num: int = 64):
+def sampler_timing(method, settings: Settings, params, windows: int, labels=None, num: int = 64):
     """First-call (compile included) and steady seconds for ``num`` draws of the method's
     sampler (with ``labels`` for a conditional one), and its steps per second for iterative
     samplers."""
-    if method.generate is None:
+    if method.sample is None:
         return {}
     key = jax.random.key(1)
     t0 = time.perf_counter()
-    jax.block_until_ready(method.generate(params, key, num, labels))
+    jax.block_until_ready(method.sample(params, key, num, labels))
     first = time.perf_counter() - t0
     run = lambda calls: [
-        method.generate(params, jax.random.key(c), num, labels) for c in range(calls)
+        method.sample(params, jax.random.key(c), num, labels) for c in range(calls)
     ]
     steady = statistics.median(timed_windows(run, 1, max(3, windows // 2)))
     out = {"sample_num": num, "sample_first_s": first, "sample_s": steady}
-    field = SAMPLER_STEPS.get(config.method)
-    if field is not None:
-        section = config.diffusion if config.method == "diffusion" else config[config.method]
-        out["sampler_steps"] = int(section[field])
-        out["sampler_steps_per_s"] = out["sampler_steps"] / steady
+    steps = SAMPLER_STEPS.get(settings.method, lambda m: None)(settings.method_settings)
+    if steps is not None:
+        out["sampler_steps"] = steps
+        out["sampler_steps_per_s"] = steps / steady
     return out
 
 

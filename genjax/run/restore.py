@@ -7,12 +7,13 @@ import jax
 import ml_collections
 import orbax.checkpoint as ocp
 
-from genjax.methods import Method, get_method
+from genjax.data import Data, load_data
+from genjax.methods import Method
+from genjax.run.experiment import build
+from genjax.run.settings import Settings, read_settings
 from genjax.train.checkpoint import from_saved, make_manager, to_saved
-from genjax.train.data import Data, load_data
 from genjax.train.sharding import make_mesh, replicated
 from genjax.train.state import TrainState
-from genjax.train.step import make_training
 
 
 @dataclasses.dataclass(frozen=True)
@@ -20,6 +21,7 @@ class Trained:
     """A checkpoint brought back: everything needed to evaluate or sample."""
 
     config: ml_collections.ConfigDict
+    settings: Settings
     data: Data
     method: Method
     state: TrainState
@@ -30,6 +32,9 @@ def load_trained(
     workdir: str, step: int | None = None, eval_overrides: dict | None = None
 ) -> Trained:
     """Restore the newest (or given) checkpoint of ``workdir`` with the config saved in it.
+
+    The saved config is read leniently: fields that a newer version no longer reads are
+    ignored, so checkpoints of earlier versions still load.
 
     Args:
       workdir: the --workdir of a training run.
@@ -50,9 +55,9 @@ def load_trained(
     saved = manager.restore(step, args=ocp.args.Composite(config=ocp.args.JsonRestore()))
     config = ml_collections.ConfigDict(saved["config"])
     config.eval.update(eval_overrides or {})
-    data = load_data(config)
-    method = get_method(config.method)(config, data.info)
-    init_fn, _ = make_training(method, config)
+    settings = read_settings(config, strict=False)
+    method, init_fn, _ = build(settings)
+    data = load_data(settings.data)
     example = data.transform({k: v[:2] for k, v in data.train.items()})
     repl = replicated(make_mesh())
     abstract = to_saved(jax.eval_shape(init_fn, jax.random.key(0), example))
@@ -63,4 +68,4 @@ def load_trained(
         step, args=ocp.args.Composite(state=ocp.args.StandardRestore(abstract))
     )
     manager.close()
-    return Trained(config, data, method, from_saved(restored["state"]), step)
+    return Trained(config, settings, data, method, from_saved(restored["state"]), step)

@@ -1,0 +1,106 @@
+"""Pieces every family shares, defined once: batch views, the sampling entry point, chain frame
+selection, picture normalisation, and the importance-sampling settings of ``config.eval``."""
+
+import dataclasses
+from collections.abc import Callable, Mapping
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from genjax.checks import check_at_least, check_divides, read_borrowed
+
+# Fields of the spine's ``config.eval`` that likelihood-estimating methods read.
+NLL_FIELDS = ("nll_samples", "nll_chunk")
+
+
+@dataclasses.dataclass(frozen=True)
+class NLLConfig:
+    """How a report estimates log p(x) by importance sampling (``config.eval``).
+
+    Attributes:
+      nll_samples: K draws per test example.
+      nll_chunk: draws evaluated at a time (memory); must divide nll_samples.
+    """
+
+    nll_samples: int = 1000
+    nll_chunk: int = 100
+
+    def __post_init__(self):
+        check_at_least("eval.nll_chunk", self.nll_chunk, 1)
+        check_at_least("eval.nll_samples", self.nll_samples, self.nll_chunk)
+        check_divides("eval.nll_chunk", self.nll_chunk, {"eval.nll_samples": self.nll_samples})
+
+    @classmethod
+    def read(cls, section: Mapping | None, owner: str, strict: bool = True) -> "NLLConfig":
+        """The two fields from ``config.eval`` (its other fields are the spine's)."""
+        return read_borrowed(section, cls, "eval", owner, strict)
+
+
+def flat(batch: Mapping[str, jax.Array]) -> jax.Array:
+    """The batch's images as rows [B, H * W * C]."""
+    return batch["image"].reshape(batch["image"].shape[0], -1)
+
+
+def labels_of(batch: Mapping[str, jax.Array], conditional: bool) -> jax.Array | None:
+    """The batch's labels for a conditional method, else None."""
+    return batch["label"] if conditional else None
+
+
+def make_sampler(draw: Callable, name: str, num_classes: int, has_trajectory: bool) -> Callable:
+    """The one sampling entry point (``Method.sample``) around a method's pure ``draw``.
+
+    Args:
+      draw: (params, key, num, labels, mean, trajectory) -> images [num, H, W, C] in [0, 1],
+        or frames [num, F, H, W, C] with ``trajectory``; jitted here with num, mean and
+        trajectory static.
+      name: the method's name, for messages.
+      num_classes: > 0 for a conditional method: labels default to 0, 1, ... in turn.
+      has_trajectory: whether ``draw`` supports trajectory=True.
+
+    Returns:
+      sample(params, key, num, labels=None, *, mean=False, trajectory=False).
+    """
+    jitted = jax.jit(draw, static_argnums=(2, 4, 5))
+
+    def sample(params, key, num: int, labels=None, *, mean=False, trajectory=False):
+        if int(num) < 1:
+            raise ValueError(f"the number of samples must be at least 1; got {num}")
+        if trajectory and not has_trajectory:
+            raise ValueError(f"method {name!r} has no sampling trajectory")
+        if labels is None and num_classes:
+            labels = jnp.arange(num) % num_classes
+        if labels is not None and not num_classes:
+            raise ValueError(f"method {name!r} is not class-conditional: pass no labels")
+        return jitted(params, key, int(num), labels, bool(mean), bool(trajectory))
+
+    return sample
+
+
+def chain_frames(num_states: int, count: int, spacing: str = "linear") -> np.ndarray:
+    """Indices of ``count`` frames of a sampling trajectory of ``num_states`` states, ending at
+    the last: evenly spaced ("linear", a diffusion's denoising) or geometrically spaced
+    ("geometric", a Gibbs chain, whose early sweeps change most; duplicates dropped)."""
+    if spacing == "linear":
+        return np.round(np.linspace(0, num_states - 1, count)).astype(int)
+    return np.unique(np.geomspace(1, num_states, count).astype(int)) - 1
+
+
+def select_frames(states: jax.Array, count: int, spacing: str = "linear") -> jax.Array:
+    """[S, num, ...] states of a trajectory -> [num, count, ...] frames (see chain_frames)."""
+    return jnp.swapaxes(states[chain_frames(states.shape[0], count, spacing)], 0, 1)
+
+
+def rescale(images: np.ndarray, per_image: bool = False) -> np.ndarray:
+    """Min-max rescaling to [0, 1] for showing weights (filters, atoms) as pictures: over the
+    whole array, or each image [i, H, W, C] on its own."""
+    images = np.asarray(images)
+    axes = tuple(range(1, images.ndim)) if per_image else None
+    low = images.min(axis=axes, keepdims=True)
+    high = images.max(axis=axes, keepdims=True)
+    return (images - low) / np.maximum(high - low, 1e-8)
+
+
+def originals_over_reconstructions(originals, reconstructions) -> np.ndarray:
+    """Two grid rows [2, N, H, W, C]: the originals above their reconstructions."""
+    return np.stack([np.asarray(originals), np.asarray(reconstructions)])

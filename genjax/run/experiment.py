@@ -1,0 +1,238 @@
+"""``train_and_evaluate(config, workdir)``: one experiment end to end, in three pieces —
+``setup`` (settings checked, method built, data loaded, state created or restored), ``train``
+(the spine's loop with this run's evaluation, logging and checkpoint hooks) and ``finish``
+(the final evaluation, the method's report and ``summary.json``)."""
+
+import dataclasses
+import json
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import jax
+from jax.sharding import NamedSharding
+from tqdm.auto import tqdm
+
+from genjax.data import Data, describe, load_data, to_global, train_iterator
+from genjax.eval.report import write_report, write_samples
+from genjax.eval.suite import Suite, build_suite, numeric
+from genjax.eval.test_split import evaluate, make_eval_step
+from genjax.methods import Method
+from genjax.run.settings import Settings, read_settings
+from genjax.train import checkpoint
+from genjax.train.logging import MetricWriter
+from genjax.train.loop import Hooks, LoopResult, jit_train_step, next_global_batch, run_loop
+from genjax.train.sharding import (
+    check_batch_size,
+    data_sharding,
+    make_mesh,
+    replicated,
+    stacked_data_sharding,
+)
+from genjax.train.state import TrainState
+from genjax.train.step import make_training
+
+KEY_NAMES = ("init", "train", "eval", "report", "suite")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Experiment:
+    """Everything ``setup`` builds; ``state`` is the initial or restored train state (donated
+    to the first step) and ``start`` its step."""
+
+    settings: Settings
+    workdir: str
+    shard: NamedSharding
+    data: Data
+    method: Method
+    keys: dict[str, jax.Array]
+    suite: Suite | None
+    manager: Any
+    iterator: Any
+    state: TrainState
+    start: int
+    step_fn: Any
+    batch_shard: NamedSharding
+    writer: MetricWriter
+
+
+@dataclasses.dataclass(frozen=True)
+class Evaluation:
+    """Test-split metrics and, with the suite on, sample quality with its floor and ceiling."""
+
+    test: dict[str, float]
+    quality: dict[str, dict]
+
+
+def build(settings: Settings) -> tuple[Method, Any, Any]:
+    """The method and its (init, step) pair, built from the data's description alone: every
+    error in the config or against the data's kind is raised before any data is read."""
+    method = settings.family.build(settings.method_settings, describe(settings.data))
+    if settings.eval.suite.enabled and method.sample is None:
+        raise ValueError(
+            f"eval.suite.enabled needs a method that generates samples and {settings.method} "
+            "does not: set --config.eval.suite.enabled=False"
+        )
+    return (method, *make_training(method, settings.train, settings.optim))
+
+
+def setup(config: Mapping, workdir: str) -> Experiment:
+    """Check the config, build the method, load the data, and create or restore the state."""
+    s = read_settings(config)
+    if s.multihost:
+        jax.distributed.initialize()
+    mesh = make_mesh()
+    shard, repl = data_sharding(mesh), replicated(mesh)
+    check_batch_size(s.train.batch_size, mesh)
+    check_batch_size(s.eval.batch_size, mesh, "eval.batch_size")
+    method, init_fn, train_fn = build(s)
+    os.makedirs(workdir, exist_ok=True)
+    lead = jax.process_index() == 0
+    if lead:
+        with open(os.path.join(workdir, "config.json"), "w") as f:
+            json.dump(_to_dict(config), f, indent=2, default=str)
+    data = load_data(s.data)
+    root = jax.random.key(s.seed)
+    keys = {name: jax.random.fold_in(root, i) for i, name in enumerate(KEY_NAMES)}
+    suite = None
+    if s.eval.suite.enabled:
+        suite = build_suite(s.eval.suite, data, s.data.name, s.seed, s.data.data_dir)
+    local = s.train.batch_size // jax.process_count()
+    example = to_global(data.transform({k: v[:local] for k, v in data.train.items()}), shard)
+    state = jax.jit(init_fn, out_shardings=repl)(keys["init"], example)
+    manager = checkpoint.make_manager(workdir, s.train.keep_checkpoints)
+    it = train_iterator(
+        data.train, local, s.seed, data.transform, jax.process_index(), jax.process_count()
+    )
+    restored = checkpoint.restore_latest(manager, state)
+    if restored is not None:
+        state, data_state = restored
+        it.set_state(data_state)
+    start = int(state.step)
+    s.train.check_resume(start)
+    batch_shard = shard if s.train.steps_per_call == 1 else stacked_data_sharding(mesh)
+    return Experiment(
+        settings=s,
+        workdir=workdir,
+        shard=shard,
+        data=data,
+        method=method,
+        keys=keys,
+        suite=suite,
+        manager=manager,
+        iterator=it,
+        state=state,
+        start=start,
+        step_fn=jit_train_step(train_fn, batch_shard, repl),
+        batch_shard=batch_shard,
+        writer=MetricWriter(workdir, enabled=lead),
+    )
+
+
+def _to_dict(config: Mapping) -> dict:
+    return config.to_dict() if hasattr(config, "to_dict") else json.loads(json.dumps(config))
+
+
+def evaluate_at(exp: Experiment, params, step: int) -> Evaluation:
+    """Test metrics, the sample grid and (suite on) sample quality at ``step``, logged."""
+    key = jax.random.fold_in(exp.keys["eval"], step)
+    eval_step = make_eval_step(exp.method.eval_metrics)
+    test = evaluate(eval_step, params, exp.data, exp.settings.eval.batch_size, key, exp.shard)
+    exp.writer.scalars(step, "test", test)
+    num = exp.settings.eval.num_samples
+    write_samples(exp.method, params, num, key, exp.workdir, exp.writer, step)
+    quality = {}
+    if exp.suite is not None:
+        suite_key = jax.random.fold_in(exp.keys["suite"], step)
+        model = exp.suite.evaluate(exp.method, params, suite_key, exp.settings.eval.suite.chunk)
+        exp.writer.scalars(step, "suite", numeric(model))
+        for name, bound in exp.suite.bounds.items():  # flat reference lines in TensorBoard
+            exp.writer.scalars(step, f"suite_{name}", numeric(bound))
+        quality = {"model": model, **exp.suite.bounds}
+    return Evaluation(test, quality)
+
+
+def train(exp: Experiment) -> LoopResult:
+    """The spine's loop from the experiment's state to train.steps."""
+    cfg, lead = exp.settings.train, jax.process_index() == 0
+    hooks = Hooks(
+        log=lambda step, metrics: exp.writer.scalars(step, "train", metrics),
+        evaluate=lambda params, step: evaluate_at(exp, params, step),
+        save=lambda step, state: checkpoint.save(
+            exp.manager, step, state, exp.iterator.get_state(), _to_dict(exp.settings.config)
+        ),
+    )
+    progress = tqdm(
+        total=cfg.steps,
+        initial=exp.start,
+        unit="step",
+        dynamic_ncols=True,
+        disable=not lead or not cfg.progress,
+        mininterval=1.0,
+    )
+    next_batch = lambda: next_global_batch(exp.iterator, cfg.steps_per_call, exp.batch_shard)
+    halt_info = (exp.manager.latest_step(), exp.workdir)
+    return run_loop(
+        exp.state, exp.step_fn, next_batch, cfg, exp.keys["train"], hooks, progress, halt_info
+    )
+
+
+def finish(exp: Experiment, result: LoopResult) -> dict:
+    """Wait for the last checkpoint, evaluate (again only if nothing was trained), run the
+    report and write ``summary.json``."""
+    exp.manager.wait_until_finished()
+    s, state = exp.settings, result.state
+    total, start = s.train.steps, exp.start
+    evaluation = result.evaluation or evaluate_at(exp, state.eval_params, total)
+    averaged = "+".join(sorted(state.ema_params)) if exp.method.players else ""
+    summary = {
+        "method": s.method,
+        "dataset": s.data.name,
+        "variant": s.data.variant,
+        "steps": total,
+        "resumed_from": start,
+        # Whole loop: compilation, evaluation and checkpointing included.
+        "loop_steps_per_sec": (total - start) / result.seconds if total > start else None,
+        "train": result.train_metrics,
+        **{f"test_{k}": v for k, v in evaluation.test.items()},
+        "test_rows": int(len(exp.data.test["image"])),
+        # Which parameters were evaluated: the EMA of every averaged group (a GAN: generator).
+        "params": "raw"
+        if s.train.ema_decay == 0
+        else (f"ema of {averaged}" if averaged else "ema"),
+    }
+    if evaluation.quality:
+        summary["suite"] = evaluation.quality
+    scalars = write_report(
+        exp.method,
+        state.eval_params,
+        exp.data,
+        s.eval.batch_size,
+        exp.keys["report"],
+        exp.workdir,
+        exp.writer,
+        total,
+    )
+    summary.update(scalars)
+    exp.writer.scalars(total, "report", scalars)
+    exp.writer.close()
+    exp.manager.close()
+    if jax.process_index() == 0:
+        with open(os.path.join(exp.workdir, "summary.json"), "w") as f:
+            json.dump(summary, f, indent=2)
+    return summary
+
+
+def train_and_evaluate(config: Mapping, workdir: str) -> dict:
+    """Train ``config.method`` on ``config.data``, resuming from the newest checkpoint.
+
+    Args:
+      config: the experiment config (see configs/).
+      workdir: output directory: checkpoints/, tensorboard/, metrics.jsonl, *.png,
+        config.json and summary.json.
+
+    Returns:
+      The summary written to ``workdir/summary.json``.
+    """
+    exp = setup(config, workdir)
+    return finish(exp, train(exp))
