@@ -1,4 +1,4 @@
-"""Image grids to PNG."""
+"""Image grids to PNG (layer 0: numpy and PIL only)."""
 
 import numpy as np
 from PIL import Image

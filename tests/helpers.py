@@ -150,3 +150,38 @@ def optimizer_of(config, total_steps: int):
     from genjax.optim import OptimConfig, make_optimizer
 
     return make_optimizer(OptimConfig.read(config.optim), total_steps)
+
+
+def tiny_helmholtz_config(steps: int = 20, **train):
+    """A fast Helmholtz machine on binarized digits: layers 16-8, K = 5."""
+    from configs import helmholtz
+
+    c = helmholtz.get_config()
+    c.model.hidden = (16, 8)
+    return _fast(c, steps, train)
+
+
+def tiny_sparse_coding_config(steps: int = 20, **train):
+    """Fast sparse coding on gray digits: 16 atoms, 50 FISTA steps at most."""
+    from configs import sparse_coding
+
+    c = sparse_coding.get_config()
+    c.model.num_atoms = 16
+    c.sparse_coding.max_iter = 50
+    return _fast(c, steps, train)
+
+
+def tiny_config_of(method: str, **train):
+    """The fast config of any method, by name."""
+    if method in ("gan", "cgan", "vaegan"):
+        return tiny_gan_config(method, **train)
+    makers = {
+        "diffusion": tiny_diffusion_config,
+        "rbm": tiny_rbm_config,
+        "dbn": tiny_dbn_config,
+        "helmholtz": tiny_helmholtz_config,
+        "sparse_coding": tiny_sparse_coding_config,
+    }
+    if method in makers:
+        return makers[method](**train)
+    return tiny_config(method, **train)

@@ -33,6 +33,7 @@ def run_main(module, *args, env=None):
             "error: config key does not exist: train.nonexistent (valid here: batch_size,",
         ),
         (["--config.method=vea"], "error: unknown method 'vea'; valid methods: autoencoder"),
+        (["--config.loss.beta=4"], "error: config key does not exist: loss.beta"),  # plain vae
         (["--config.data.name=mnits"], "error: unknown dataset 'mnits'; valid datasets:"),
         (["--config.data.name=mnist"], "python -m experiments.prepare --dataset=mnist"),
     ],

@@ -10,15 +10,8 @@ import pytest
 from scipy import stats
 
 from genjax import losses
-from genjax.inference import (
-    importance_log_likelihood,
-    interpolation_grids,
-    lerp,
-    perturbation_sensitivity,
-    slerp,
-    traversal,
-    traversal_grid,
-)
+from genjax.inference import latent
+from genjax.inference.importance import importance_log_likelihood
 
 DZ, DX, SIGMA = 2, 3, 0.5
 
@@ -116,22 +109,22 @@ def test_importance_sampling_rejects_uneven_chunks():
 
 def test_lerp_and_slerp_endpoints_and_norms():
     z0, z1 = jnp.array([1.0, 0.0, 0.0]), jnp.array([0.0, 2.0, 0.0])
-    path = jax.jit(lerp, static_argnums=2)(z0, z1, 5)
+    path = jax.jit(latent.lerp, static_argnums=2)(z0, z1, 5)
     np.testing.assert_allclose(path[np.array([0, -1])], np.stack([z0, z1]), atol=1e-6)
     np.testing.assert_allclose(path[2], [0.5, 1.0, 0.0], atol=1e-6)
     u0, u1 = jnp.array([1.0, 0.0]), jnp.array([0.0, 1.0])
-    arc = jax.jit(slerp, static_argnums=2)(u0, u1, 7)
+    arc = jax.jit(latent.slerp, static_argnums=2)(u0, u1, 7)
     np.testing.assert_allclose(arc[np.array([0, -1])], np.stack([u0, u1]), atol=1e-6)
     np.testing.assert_allclose(jnp.linalg.norm(arc, axis=-1), 1.0, atol=1e-6)  # stays on circle
     angles = np.arctan2(arc[:, 1], arc[:, 0])
     np.testing.assert_allclose(np.diff(angles), np.pi / 2 / 6, atol=1e-5)  # constant speed
-    np.testing.assert_allclose(slerp(u0, 3 * u0, 3), lerp(u0, 3 * u0, 3), atol=1e-6)
+    np.testing.assert_allclose(latent.slerp(u0, 3 * u0, 3), latent.lerp(u0, 3 * u0, 3), atol=1e-6)
 
 
 def test_traversal_varies_one_dimension_and_holds_the_rest():
     z = jnp.arange(4.0)
     values = jnp.array([-1.0, 0.5, 2.0])
-    grid = traversal(z, [1, 3], values)
+    grid = latent.traversal(z, [1, 3], values)
     assert grid.shape == (2, 3, 4)
     np.testing.assert_allclose(grid[0, :, 1], values)
     np.testing.assert_allclose(grid[1, :, 3], values)
@@ -143,7 +136,7 @@ def test_perturbation_sensitivity_finds_the_dimensions_that_matter():
     weights = jnp.array([2.0, 0.0, 0.5])
     decode = lambda z: z * weights  # dimension 1 is inactive
     z = jax.random.normal(jax.random.key(0), (16, 3))
-    sens = perturbation_sensitivity(decode, z, delta=1.0)
+    sens = latent.perturbation_sensitivity(decode, z, delta=1.0)
     np.testing.assert_allclose(sens, weights**2 / 3, rtol=1e-6)
 
 
@@ -151,7 +144,7 @@ def test_decoded_grids_have_one_row_per_path_and_decode_the_endpoints():
     rng = np.random.default_rng(3)
     starts, ends = rng.normal(size=(3, 5)), rng.normal(size=(3, 5))
     decode = lambda z: jnp.broadcast_to(z[:, None, None, :], (z.shape[0], 2, 2, 5))
-    grids = interpolation_grids(decode, starts, ends, 7)
+    grids = latent.interpolation_grids(decode, starts, ends, 7)
     for name in ("interpolation_lerp", "interpolation_slerp"):
         g = np.asarray(grids[name])
         assert g.shape == (3, 7, 2, 2, 5)
@@ -160,7 +153,7 @@ def test_decoded_grids_have_one_row_per_path_and_decode_the_endpoints():
     np.testing.assert_allclose(
         grids["interpolation_lerp"][:, 3, 0, 0], (starts + ends) / 2, rtol=1e-5
     )
-    trav = np.asarray(traversal_grid(decode, starts[0], [1, 4], jnp.linspace(-1.0, 1.0, 3)))
+    trav = np.asarray(latent.traversal_grid(decode, starts[0], [1, 4], jnp.linspace(-1.0, 1.0, 3)))
     assert trav.shape == (2, 3, 2, 2, 5)
     np.testing.assert_allclose(trav[1, :, 0, 0, 4], [-1.0, 0.0, 1.0])
     np.testing.assert_allclose(trav[1, :, 0, 0, 0], starts[0, 0])

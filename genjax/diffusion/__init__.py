@@ -1,5 +1,9 @@
-"""Diffusion maths, apart from any network: discrete schedules, continuous-time SDEs and
-samplers (``genjax.diffusion.samplers``)."""
+"""Diffusion maths (layer 1), apart from any network: discrete schedules with every posterior
+coefficient, continuous-time SDEs, the variational bound, and samplers
+(``genjax.diffusion.samplers``).
+
+May import: jax, numpy, flax.struct and ``genjax.losses`` (its own layer) only.
+"""
 
 from genjax.diffusion.bound import variational_bound
 from genjax.diffusion.schedules import (

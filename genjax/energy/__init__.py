@@ -1,5 +1,10 @@
-"""Energy-based models as pure functions: RBMs (``genjax.energy.rbm``) and their partition
-function, exact and by annealed importance sampling (``genjax.energy.partition``)."""
+"""Energy-based models (layer 1) as pure functions of parameter dicts: RBMs
+(``genjax.energy.rbm``), their partition function exact and by annealed importance sampling
+(``genjax.energy.partition``), and deep belief nets (``genjax.energy.dbn``). The contrastive
+divergence objective itself is ``genjax.losses.contrastive_divergence_loss``.
+
+May import: jax, numpy and ``genjax.losses`` (its own layer) only.
+"""
 
 from genjax.energy.partition import (
     ais_betas,

@@ -136,8 +136,14 @@ def ais_log_partition(
     (_, log_w), _ = jax.lax.scan(step, (v0, jnp.zeros(num_chains)), (betas[:-1], betas[1:], keys))
     # At β = 0 the hidden units are free coins: Z_0 = Z_A · 2^H.
     log_z_base = jnp.sum(jax.nn.softplus(base_bias)) + c.shape[0] * jnp.log(2.0)
+    return ais_estimate(log_w, log_z_base)
+
+
+def ais_estimate(log_w: jax.Array, log_z_base: jax.Array) -> dict[str, jax.Array]:
+    """log Z = log Z_base + log mean w from AIS log-weights [chains], with a ±3 standard-error
+    interval of mean w (computed stably, relative to the mean) and the spread of log w."""
+    num_chains = log_w.shape[0]
     log_mean = jax.nn.logsumexp(log_w) - jnp.log(num_chains)
-    # Standard error of mean w, relative to mean w, in a stable form.
     rel = jnp.exp(log_w - jax.nn.logsumexp(log_w))  # w_i / Σ w
     rel_se = jnp.sqrt(jnp.sum((rel * num_chains - 1.0) ** 2) / (num_chains - 1) / num_chains)
     return {

@@ -150,7 +150,7 @@ def get_feature_space(
     Returns:
       The FeatureSpace; its meta holds the network's test accuracy (classifiers).
     """
-    spec = get_spec(dataset)
+    get_spec(dataset)
     check_choice("feature arch", arch, FEATURE_ARCHS)
     path = cache_path(feature_dir, dataset, arch)
     if os.path.isfile(os.path.join(path, "meta.json")) and not retrain:
@@ -160,10 +160,18 @@ def get_feature_space(
             f"no feature network for {dataset}/{arch} in {path}; train it with: "
             f"python -m experiments.evaluate features --dataset={dataset} --arch={arch}"
         )
+    return train_and_cache(dataset, arch, path, data_dir, steps or 3000, seed)
+
+
+def train_and_cache(
+    dataset: str, arch: str, path: str, data_dir: str, steps: int, seed: int
+) -> FeatureSpace:
+    """Train ``dataset``'s feature network, record where it came from (and a classifier's
+    test accuracy, on gray and on binarized test images), and cache it at ``path``."""
+    spec = get_spec(dataset)
     splits = {
         s: read_all(open_source(dataset, s, data_dir or None), spec) for s in ("train", "test")
     }
-    steps = steps or 3000
     t0 = time.perf_counter()
     net, params = train_feature_net(
         splits["train"], spec.levels, spec.num_classes, arch, steps, seed

@@ -19,8 +19,11 @@ def soft_threshold(x: jax.Array, threshold: jax.Array) -> jax.Array:
 
 
 def lipschitz_constant(dictionary: jax.Array) -> jax.Array:
-    """L = λ_max(D Dᵀ), the Lipschitz constant of the reconstruction term's gradient."""
-    return jnp.linalg.eigvalsh(dictionary @ dictionary.T)[-1]
+    """L = λ_max(D Dᵀ), the Lipschitz constant of the reconstruction term's gradient, in the
+    dictionary's dtype (the eigensolver runs in float32 at least: LAPACK has no bfloat16)."""
+    gram = dictionary @ dictionary.T
+    wide = jnp.promote_types(gram.dtype, jnp.float32)
+    return jnp.linalg.eigvalsh(gram.astype(wide))[-1].astype(dictionary.dtype)
 
 
 def sparse_encode(

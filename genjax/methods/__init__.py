@@ -68,45 +68,37 @@ def _gan(variant: str) -> Family:
     )
 
 
+def _own_section(module, section: str, borrows=None) -> Family:
+    """A family whose settings are ``model`` and its own section (``config.rbm``, ...)."""
+    return Family(
+        read=module.read_config,
+        build=module.build,
+        sections=("model", section),
+        borrows=borrows or (lambda config: {}),
+    )
+
+
 def _dbn_borrows(config: Mapping) -> dict[str, tuple[str, ...]]:
     layers = len((config.get("model") or {}).get("hidden", ()))
     return {"eval": NLL_FIELDS, "optim": tuple(f"layer{i}" for i in range(layers))}
 
 
 METHODS: dict[str, Family] = {
-    "autoencoder": Family(
-        read=functools.partial(autoencoder.read_config, sparse=False),
-        build=autoencoder.build,
-        sections=("model", "loss"),
-    ),
-    "sparse_autoencoder": Family(
-        read=functools.partial(autoencoder.read_config, sparse=True),
-        build=autoencoder.build,
-        sections=("model", "loss"),
-    ),
+    **{
+        name: Family(
+            read=functools.partial(autoencoder.read_config, sparse=name != "autoencoder"),
+            build=autoencoder.build,
+            sections=("model", "loss"),
+        )
+        for name in ("autoencoder", "sparse_autoencoder")
+    },
     **{variant: _vae(variant) for variant in vae.VARIANTS},
     **{variant: _gan(variant) for variant in (*gan.VARIANTS, "vaegan")},
-    "diffusion": Family(
-        read=diffusion.read_config,
-        build=diffusion.build,
-        sections=("model", "diffusion"),
-        borrows=lambda config: {"eval": ("bpd_examples",)},
-    ),
-    "rbm": Family(read=rbm.read_config, build=rbm.build, sections=("model", "rbm")),
-    "dbn": Family(
-        read=dbn.read_config, build=dbn.build, sections=("model", "dbn"), borrows=_dbn_borrows
-    ),
-    "sparse_coding": Family(
-        read=sparse_coding.read_config,
-        build=sparse_coding.build,
-        sections=("model", "sparse_coding"),
-    ),
-    "helmholtz": Family(
-        read=helmholtz.read_config,
-        build=helmholtz.build,
-        sections=("model", "helmholtz"),
-        borrows=lambda config: {"eval": NLL_FIELDS},
-    ),
+    "diffusion": _own_section(diffusion, "diffusion", lambda c: {"eval": ("bpd_examples",)}),
+    "rbm": _own_section(rbm, "rbm"),
+    "dbn": _own_section(dbn, "dbn", _dbn_borrows),
+    "sparse_coding": _own_section(sparse_coding, "sparse_coding"),
+    "helmholtz": _own_section(helmholtz, "helmholtz", lambda c: {"eval": NLL_FIELDS}),
 }
 
 

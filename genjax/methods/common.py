@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from genjax.checks import check_at_least, check_divides, read_borrowed
+from genjax.checks import check_at_least, check_divides, read_borrowed, read_section
 
 # Fields of the spine's ``config.eval`` that likelihood-estimating methods read.
 NLL_FIELDS = ("nll_samples", "nll_chunk")
@@ -35,6 +35,15 @@ class NLLConfig:
     def read(cls, section: Mapping | None, owner: str, strict: bool = True) -> "NLLConfig":
         """The two fields from ``config.eval`` (its other fields are the spine's)."""
         return read_borrowed(section, cls, "eval", owner, strict)
+
+
+def read_sections(config: Mapping, owner: str, strict: bool, **classes: type) -> dict:
+    """The sections of ``config`` named by ``classes`` (section name -> its dataclass), each
+    read by ``genjax.checks.read_section``."""
+    return {
+        name: read_section(config.get(name), cls, name, owner=owner, strict=strict)
+        for name, cls in classes.items()
+    }
 
 
 def flat(batch: Mapping[str, jax.Array]) -> jax.Array:

@@ -13,11 +13,18 @@ import jax.numpy as jnp
 import numpy as np
 
 from genjax import energy as E
-from genjax.checks import check_at_least, check_choice, read_borrowed, read_section
+from genjax.checks import check_at_least, check_choice, read_borrowed
 from genjax.data import DataInfo
 from genjax.energy import dbn as D
 from genjax.methods.base import Method, Player, stateless
-from genjax.methods.common import NLLConfig, flat, make_sampler, rescale, select_frames
+from genjax.methods.common import (
+    NLLConfig,
+    flat,
+    make_sampler,
+    read_sections,
+    rescale,
+    select_frames,
+)
 from genjax.optim import OptimConfig, make_optimizer
 
 CHAIN_FRAMES = 10
@@ -77,14 +84,14 @@ def read_config(config: Mapping, strict: bool = True) -> DBNConfig:
     """The model, dbn, optim (with optim.layer<l> overrides), eval.nll_* and train.steps
     fields as typed settings."""
     owner = "method dbn"
-    model = read_section(config.get("model"), DBNModel, "model", owner=owner, strict=strict)
-    optim = config.get("optim") or {}
+    s = read_sections(config, owner, strict, model=DBNModel, dbn=StackConfig)
+    hidden, optim = s["model"].hidden, config.get("optim") or {}
     return DBNConfig(
-        hidden=model.hidden,
-        stack=read_section(config.get("dbn"), StackConfig, "dbn", owner=owner, strict=strict),
+        hidden=hidden,
+        stack=s["dbn"],
         nll=NLLConfig.read(config.get("eval"), owner, strict),
         optimizers=tuple(
-            OptimConfig.for_player(optim, f"layer{i}", strict) for i in range(len(model.hidden))
+            OptimConfig.for_player(optim, f"layer{i}", strict) for i in range(len(hidden))
         ),
         steps=read_borrowed(config.get("train"), RunLength, "train", owner, strict).steps,
     )

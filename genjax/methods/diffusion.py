@@ -11,7 +11,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from genjax.checks import check_at_least, check_choice, read_borrowed, read_section
+from genjax.checks import check_at_least, check_choice, read_borrowed
 from genjax.data import DataInfo, display, masked_mean
 from genjax.diffusion import (
     PREDICTIONS,
@@ -26,7 +26,7 @@ from genjax.diffusion import (
 from genjax.diffusion.samplers import classifier_free_guidance, ddim_sample, ddpm_sample
 from genjax.losses import eps_prediction_loss, v_prediction_loss, x0_prediction_loss
 from genjax.methods.base import Method, stateless
-from genjax.methods.common import labels_of, make_sampler, select_frames
+from genjax.methods.common import labels_of, make_sampler, read_sections, select_frames
 from genjax.models.unet import UNet
 
 SAMPLERS = ("ddim", "ddpm")
@@ -94,15 +94,9 @@ class DiffusionConfig:
 def read_config(config: Mapping, strict: bool = True) -> DiffusionConfig:
     """The model and diffusion sections and eval.bpd_examples as typed settings."""
     owner = "method diffusion"
-    return DiffusionConfig(
-        unet=read_section(config.get("model"), UNetConfig, "model", owner=owner, strict=strict),
-        process=read_section(
-            config.get("diffusion"), ProcessConfig, "diffusion", owner=owner, strict=strict
-        ),
-        bpd_examples=read_borrowed(
-            config.get("eval"), BoundConfig, "eval", owner, strict
-        ).bpd_examples,
-    )
+    s = read_sections(config, owner, strict, model=UNetConfig, diffusion=ProcessConfig)
+    bound = read_borrowed(config.get("eval"), BoundConfig, "eval", owner, strict)
+    return DiffusionConfig(unet=s["model"], process=s["diffusion"], bpd_examples=bound.bpd_examples)
 
 
 class Denoiser(NamedTuple):

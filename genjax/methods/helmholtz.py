@@ -9,11 +9,11 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from genjax.checks import check_at_least, read_section
+from genjax.checks import check_at_least
 from genjax.data import DataInfo, masked_mean
 from genjax.inference import importance_log_likelihood
 from genjax.methods.base import Method, stateless
-from genjax.methods.common import NLLConfig, flat, make_sampler
+from genjax.methods.common import NLLConfig, flat, make_sampler, read_sections
 from genjax.models import sigmoid_belief as S
 
 
@@ -50,13 +50,9 @@ class HelmholtzConfig:
 def read_config(config: Mapping, strict: bool = True) -> HelmholtzConfig:
     """The model, helmholtz and eval.nll_* sections as typed settings."""
     owner = "method helmholtz"
-    model = read_section(config.get("model"), HelmholtzModel, "model", owner=owner, strict=strict)
-    ws = read_section(
-        config.get("helmholtz"), WakeSleepConfig, "helmholtz", owner=owner, strict=strict
-    )
-    return HelmholtzConfig(
-        hidden=model.hidden, wake_sleep=ws, nll=NLLConfig.read(config.get("eval"), owner, strict)
-    )
+    s = read_sections(config, owner, strict, model=HelmholtzModel, helmholtz=WakeSleepConfig)
+    nll = NLLConfig.read(config.get("eval"), owner, strict)
+    return HelmholtzConfig(hidden=s["model"].hidden, wake_sleep=s["helmholtz"], nll=nll)
 
 
 class Machine(NamedTuple):

@@ -12,10 +12,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from genjax import energy as E
-from genjax.checks import check_at_least, check_choice, read_section
+from genjax.checks import check_at_least, check_choice
 from genjax.data import DataInfo, display
 from genjax.methods.base import Method, stateless
-from genjax.methods.common import flat, make_sampler, rescale, select_frames
+from genjax.methods.common import flat, make_sampler, read_sections, rescale, select_frames
 
 SAMPLERS = ("cd", "pcd")
 CHAIN_FRAMES = 10
@@ -58,10 +58,8 @@ class RBMConfig:
 
 def read_config(config: Mapping, strict: bool = True) -> RBMConfig:
     """The model and rbm sections as typed settings."""
-    owner = "method rbm"
-    model = read_section(config.get("model"), RBMModel, "model", owner=owner, strict=strict)
-    sampling = read_section(config.get("rbm"), SamplingConfig, "rbm", owner=owner, strict=strict)
-    return RBMConfig(num_hidden=model.num_hidden, sampling=sampling)
+    s = read_sections(config, "method rbm", strict, model=RBMModel, rbm=SamplingConfig)
+    return RBMConfig(num_hidden=s["model"].num_hidden, sampling=s["rbm"])
 
 
 class RBM(NamedTuple):

@@ -11,12 +11,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from genjax.checks import check_at_least, check_choice, read_section
+from genjax.checks import check_at_least, check_choice
 from genjax.data import DataInfo
 from genjax.inference.sparse_coding import METHODS, sparse_encode
 from genjax.losses import sparse_coding_objective
 from genjax.methods.base import Method, stateless
-from genjax.methods.common import flat, originals_over_reconstructions, rescale
+from genjax.methods.common import flat, originals_over_reconstructions, read_sections, rescale
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,12 +52,10 @@ class SparseCodingConfig:
 
 def read_config(config: Mapping, strict: bool = True) -> SparseCodingConfig:
     """The model and sparse_coding sections as typed settings."""
-    owner = "method sparse_coding"
-    model = read_section(config.get("model"), DictionaryModel, "model", owner=owner, strict=strict)
-    coding = read_section(
-        config.get("sparse_coding"), CodingConfig, "sparse_coding", owner=owner, strict=strict
+    s = read_sections(
+        config, "method sparse_coding", strict, model=DictionaryModel, sparse_coding=CodingConfig
     )
-    return SparseCodingConfig(num_atoms=model.num_atoms, coding=coding)
+    return SparseCodingConfig(num_atoms=s["model"].num_atoms, coding=s["sparse_coding"])
 
 
 def unit_atoms(params) -> jax.Array:

@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from genjax.checks import check_choice
+from genjax.checks import read_borrowed
 from genjax.data import DataConfig
 from genjax.eval.config import EvalConfig
 from genjax.methods import Family, get_family
@@ -15,6 +15,15 @@ from genjax.train.config import TrainConfig
 
 # Top-level fields and sections every config has; a method adds its own (model, loss, ...).
 SPINE = ("method", "seed", "multihost", "data", "optim", "train", "eval")
+
+
+@dataclasses.dataclass(frozen=True)
+class TopLevel:
+    """The config's own fields: the method's name, the root seed, multi-host start-up."""
+
+    method: str
+    seed: int = 0
+    multihost: bool = False
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -63,16 +72,13 @@ def read_settings(config: Mapping, strict: bool = True) -> Settings:
             f"remove them (its sections: {', '.join(family.sections)})"
         )
     borrows = family.borrows(config)
-    seed, multihost = config.get("seed", 0), config.get("multihost", False)
-    check_choice("multihost", multihost, (True, False))
-    if not isinstance(seed, int) or isinstance(seed, bool):
-        raise ValueError(f"seed must be an integer; got {seed!r}")
+    top = read_borrowed(config, TopLevel, "config", "the experiment", strict)
     return Settings(
-        method=config["method"],
+        method=top.method,
         family=family,
         method_settings=family.read(config, strict=strict),
-        seed=seed,
-        multihost=bool(multihost),
+        seed=top.seed,
+        multihost=top.multihost,
         data=DataConfig.read(config.get("data"), strict=strict),
         optim=OptimConfig.read(config.get("optim"), borrows.get("optim", ()), strict=strict),
         train=TrainConfig.read(config.get("train"), borrows.get("train", ()), strict=strict),

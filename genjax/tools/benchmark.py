@@ -235,9 +235,22 @@ def benchmark(
     if steps is not None and steps < 1:
         raise ValueError(f"steps per timed window must be at least 1, got {steps}")
     b = prepare(read_settings(config))
-    cfg = b.settings.train
     runs, reset, bare = timed_runs(b, steps)
-    seconds = interleaved_medians(runs, windows, reset)
+    out = step_figures(b, runs, interleaved_medians(runs, windows, reset), peak)
+    if profile:
+        reset()
+        times = op_times(lambda: bare(1), max(1, runs["bare"][1] // 2))
+        ops = hlo_ops(b.compiled.as_text())
+        out["profile"] = breakdown(times, ops, b.settings.train.steps_per_call)
+    labels = np.arange(64) % b.data.info.num_classes if b.method.conditional else None
+    out.update(sampler_timing(b.method, b.settings, b.holder["state"].eval_params, windows, labels))
+    return out
+
+
+def step_figures(b: Bench, runs: dict, seconds: dict[str, float], peak: float | None) -> dict:
+    """The table row of one config from its median window seconds: speeds of the bare step
+    and of the loop (and at K = 1), XLA's FLOPs and memory, the fraction of the matmul peak."""
+    cfg = b.settings.train
     calls, per_call = runs["bare"][1], cfg.steps_per_call
     bare_sps, loop_sps = (calls * per_call / seconds[k] for k in ("bare", "loop"))
     flops, peak_bytes = cost_of(b.compiled)
@@ -264,12 +277,6 @@ def benchmark(
     if b.one is not None:
         out["k1_loop_steps_per_s"] = calls * per_call / seconds["k1"]
         out["speedup"] = loop_sps / out["k1_loop_steps_per_s"]
-    if profile:
-        reset()
-        times = op_times(lambda: bare(1), max(1, calls // 2))
-        out["profile"] = breakdown(times, hlo_ops(b.compiled.as_text()), per_call)
-    labels = np.arange(64) % b.data.info.num_classes if b.method.conditional else None
-    out.update(sampler_timing(b.method, b.settings, b.holder["state"].eval_params, windows, labels))
     return out
 
 
