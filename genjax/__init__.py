@@ -3,7 +3,7 @@
 Layers, bottom up; a module imports its own layer and those below, never one above
 (``tests/test_structure.py`` checks every import):
 
-  0  data, checks, viz                       datasets, pipelines, DataInfo; input checks
+  0  data, checks, locks, viz                datasets, pipelines, DataInfo; input checks
   1  models, losses, diffusion, energy,      pure pieces: Flax modules and functions of arrays
      inference, optim
   2  methods                                 each family's Method from its typed settings

@@ -5,6 +5,24 @@ import os
 
 import pytest
 
+# The suite compiles hundreds of small programs and runs each for a few steps: LLVM's full
+# optimisation costs more than it saves here (compiles 15-45% faster at level 1, measured on the
+# tiny U-Net, with the same run time; level 0 runs conv training 6x slower). Set before the XLA
+# backend exists; subprocess tests inherit it. Results agree with level 2 up to float rounding.
+os.environ["XLA_FLAGS"] = " ".join(
+    [os.environ.get("XLA_FLAGS", ""), "--xla_backend_optimization_level=1"]
+).strip()
+
+
+def _shared(tmp_path_factory, name: str) -> str:
+    """A directory that every pytest-xdist worker of this session shares (this session's own
+    without xdist): the feature networks are trained once, the compilation cache is shared."""
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    path = root / name
+    path.mkdir(exist_ok=True)
+    return str(path)
+
 
 @pytest.fixture(scope="session", autouse=True)
 def tfds_data_dir(tmp_path_factory):
@@ -15,7 +33,7 @@ def tfds_data_dir(tmp_path_factory):
 
 @pytest.fixture(scope="session", autouse=True)
 def feature_dir(tmp_path_factory):
-    path = str(tmp_path_factory.mktemp("features"))
+    path = _shared(tmp_path_factory, "features")
     os.environ["GENJAX_FEATURE_DIR"] = path
     yield path
 
@@ -26,7 +44,7 @@ def compilation_cache(tmp_path_factory):
     config) and the CLI subprocesses compile the same programs, which then compile once."""
     import jax
 
-    path = str(tmp_path_factory.mktemp("xla_cache"))
+    path = _shared(tmp_path_factory, "xla_cache")
     os.environ["JAX_COMPILATION_CACHE_DIR"] = path
     os.environ["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] = "0.2"
     jax.config.update("jax_compilation_cache_dir", path)

@@ -27,6 +27,7 @@ def test_flops_come_from_xla_cost_analysis():
     assert peak >= 4 * (64 * 32 + 32 * 16 + 64 * 16)  # arguments and output, float32
 
 
+@pytest.mark.slow
 def test_one_config_reports_consistent_figures():
     config = tiny_rbm_config(sampler="cd")
     config.train.steps_per_call = 2

@@ -43,6 +43,7 @@ def test_each_layer_trains_only_in_its_stage_and_the_top_starts_transposed():
     assert float(metrics["layer0_loss"]) == 0.0 and float(metrics["layer1_grad_norm"]) > 0
 
 
+@pytest.mark.slow
 def test_resume_across_the_stage_boundary_and_the_report(tmp_path):
     """Resume at step 10, where the top's stage begins with its warm start; the straight run's
     report holds the bounds beside the exact marginal, with exact and AIS log Z."""

@@ -42,6 +42,7 @@ def _method(config, data, **diffusion):
     return method_of(config, data.info)
 
 
+@pytest.mark.slow
 def test_guidance_scale_zero_is_the_unconditional_model_and_one_the_conditional(setup):
     config, data, method, _, params = setup
     key, y = jax.random.key(2), jnp.arange(8) % 10
@@ -57,6 +58,7 @@ def test_guidance_scale_zero_is_the_unconditional_model_and_one_the_conditional(
     assert np.abs(conditional[3.0] - conditional[1.0]).max() > 0.05
 
 
+@pytest.mark.slow
 def test_label_dropout_trains_the_null_label(setup):
     config, data, _, batch, params = setup
     key = jax.random.key(3)
@@ -79,6 +81,7 @@ def test_other_parametrisations_are_converted_to_noise(prediction):
     np.testing.assert_allclose(D.to_eps(d, out, xt, t, prediction), eps, rtol=1e-3, atol=2e-3)
 
 
+@pytest.mark.slow
 def test_chain_ends_at_the_sample(setup):
     _, _, method, _, params = setup
     key = jax.random.key(4)
@@ -88,6 +91,7 @@ def test_chain_ends_at_the_sample(setup):
     np.testing.assert_allclose(frames[:, -1], sample, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_report_bound_is_the_variational_bound_of_the_first_examples(setup):
     config, data, method, _, params = setup
     batches = list(eval_batches(data.test, 64, data.transform))
@@ -113,6 +117,7 @@ def test_report_bound_is_the_variational_bound_of_the_first_examples(setup):
         np.testing.assert_allclose(images["guidance"][row], want, atol=1e-4)
 
 
+@pytest.mark.slow  # traces the full-size U-Net of every dataset config
 @pytest.mark.parametrize("dataset", diffusion_config.DATASETS)
 def test_config_unet_fits_each_dataset_size(dataset):
     from genjax.data import get_spec
@@ -159,28 +164,30 @@ def test_bad_inputs_are_one_line_errors():
         diffusion_config.get_config("conditional=yes")
 
 
-def test_diffusion_resume_is_bitwise_exact(tmp_path):
-    assert_resume_is_bitwise_exact(tiny_diffusion_config, tmp_path, first=10, total=20)
+def _suite_config(steps: int):
+    config = tiny_diffusion_config(steps=steps)
+    config.eval.suite.enabled = True
+    return config
 
 
-def test_run_writes_bits_per_dim_suite_and_chain(tmp_path):
-    from genjax.run.experiment import train_and_evaluate
+@pytest.mark.slow
+def test_resume_is_bitwise_exact_and_a_run_writes_bits_per_dim_suite_and_chain(tmp_path):
+    """One set of runs (the compile dominates) for both: resume, and the run's outputs."""
     from tests.test_experiments import run_main
 
-    config = tiny_diffusion_config(steps=20)
-    config.eval.suite.enabled = True
-    workdir = str(tmp_path)
-    summary = train_and_evaluate(config, workdir)
+    summary = assert_resume_is_bitwise_exact(_suite_config, tmp_path, first=10, total=20)
     assert np.isfinite(summary["test_bits_per_dim"]) and summary["test_bits_per_dim"] > 0
     assert "class_accuracy" in summary["suite"]["model"]
     assert summary["params"] == "ema"
+    workdir = tmp_path / "straight"
     for name in ("samples", "chain", "guidance"):
-        assert (tmp_path / f"{name}.png").exists()
+        assert (workdir / f"{name}.png").exists()
     code, _, err = run_main("experiments.sample", f"--workdir={workdir}", "--chain=3")
     assert code == 0, err[-2000:]
-    assert (tmp_path / "samples" / "chain_step20_seed0.png").exists()
+    assert (workdir / "samples" / "chain_step20_seed0.png").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("prediction", ["eps", "v", "x0"])
 def test_training_loss_is_the_mean_of_the_per_example_error(setup, prediction):
     """The loss (the library's regression for each parametrisation) equals the mean of the
@@ -194,6 +201,7 @@ def test_training_loss_is_the_mean_of_the_per_example_error(setup, prediction):
     np.testing.assert_allclose(loss, jnp.mean(per_example), rtol=1e-5)
 
 
+@pytest.mark.slow
 def test_steps_lower_the_loss_on_a_fixed_batch_and_noise(setup):
     import functools
 

@@ -30,6 +30,7 @@ def space():
     return get_feature_space("digits")  # trained once per session into the tmp feature dir
 
 
+@pytest.mark.slow
 def test_digits_feature_classifier_is_accurate_and_recorded(space, data):
     assert space.meta["test_accuracy"] >= 0.95
     assert space.meta["test_accuracy_binarized"] >= 0.90
@@ -38,6 +39,7 @@ def test_digits_feature_classifier_is_accurate_and_recorded(space, data):
     assert space.features(images).shape == (len(images), 128)
 
 
+@pytest.mark.slow
 def test_feature_network_is_cached_not_retrained(space, data, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("retrained although cached")
@@ -49,6 +51,7 @@ def test_feature_network_is_cached_not_retrained(space, data, monkeypatch):
     assert again.meta == space.meta
 
 
+@pytest.mark.slow
 def test_cache_errors(space, tmp_path):
     with pytest.raises(FileNotFoundError, match="python -m experiments.evaluate features"):
         get_feature_space("digits", feature_dir=str(tmp_path), train_if_missing=False)
@@ -83,6 +86,7 @@ def test_marginal_ceiling_draws_per_pixel_marginals(data):
     assert set(np.unique(images)) <= {0.0, 1.0}
 
 
+@pytest.mark.slow
 def test_floor_is_below_ceiling_and_results_say_what_they_are(data):
     suite = build_suite(SuiteConfig(num_samples=300), data, "digits")
     floor, ceiling = suite.bounds["floor"], suite.bounds["ceiling"]
@@ -94,6 +98,7 @@ def test_floor_is_below_ceiling_and_results_say_what_they_are(data):
     assert floor["samples"] == "digits train split" and "conv classifier" in floor["features"]
 
 
+@pytest.mark.slow
 def test_class_accuracy_of_a_perfect_conditional_generator(space, data):
     """A generator that returns real train images of the asked label scores the classifier's
     accuracy on exactly those images."""
@@ -119,6 +124,7 @@ def test_class_accuracy_of_a_perfect_conditional_generator(space, data):
     assert result["fd"] == pytest.approx(suite.judge(extract(space, [(shown, None)]))["fd"])
 
 
+@pytest.mark.slow
 def test_loop_computes_the_suite_at_eval_steps(tmp_path):
     config = tiny_config("cvae", steps=20)
     config.eval.suite.enabled = True
@@ -150,6 +156,7 @@ def test_untrained_vae_generates_binary_images(data):
 @pytest.mark.parametrize(
     "dataset, kind", [("mnist", "classifier"), ("binarized_mnist", "autoencoder")]
 )
+@pytest.mark.slow
 def test_suite_on_tfds_datasets_with_mock_data(tmp_path, dataset, kind):
     config = tiny_config(steps=2)
     config.data.name = dataset

@@ -119,6 +119,7 @@ def test_spectral_layers_divide_their_kernel_by_its_largest_singular_value():
 # ---- the two-player step --------------------------------------------------------------
 
 
+@pytest.mark.slow  # trains a step end to end
 def test_one_step_lowers_the_discriminator_loss_on_a_fixed_batch(data):
     config = tiny_gan_config("cgan")
     method, state, step, batch = _setup(config, data)
@@ -197,6 +198,7 @@ def test_critic_schedule_runs_on_its_own_clock(data):
         method_of(config, data.info)
 
 
+@pytest.mark.slow  # differentiates the whole VAE-GAN generator loss twice
 def test_vaegan_encoder_gradient_ignores_gamma_and_the_adversary(data):
     """As in Larsen et al.: only the decoder sees γ and the adversarial loss."""
     grads = {}
@@ -230,11 +232,13 @@ def test_vaegan_encoder_gradient_ignores_gamma_and_the_adversary(data):
 # ---- the loop: resume, divergence, errors -----------------------------------------------
 
 
+@pytest.mark.slow
 def test_gan_resume_is_bitwise_exact(tmp_path):
     config = functools.partial(tiny_gan_config, "cgan", n_critic=2)
     assert_resume_is_bitwise_exact(config, tmp_path, first=10, total=20)
 
 
+@pytest.mark.slow
 def test_gan_divergence_halts_with_the_spines_error(tmp_path):
     assert_divergence_halts(tiny_gan_config, tmp_path, learning_rate=1e30)
 
@@ -250,6 +254,7 @@ def test_binary_data_and_unlabelled_conditioning_are_clear_errors():
         method_of(config, DataInfo((8, 8, 1), 10, False, "symmetric"))
 
 
+@pytest.mark.slow
 def test_conditional_gan_run_scores_its_labels_and_sample_writes_latent_grids(tmp_path):
     from tests.test_experiments import run_main
 
@@ -267,6 +272,7 @@ def test_conditional_gan_run_scores_its_labels_and_sample_writes_latent_grids(tm
         assert os.path.exists(os.path.join(workdir, "samples", f"{name}.png")), name
 
 
+@pytest.mark.slow
 def test_trains_on_tfds_mnist_at_28x28_with_mock_data(tmp_path):
     import tensorflow_datasets as tfds
 

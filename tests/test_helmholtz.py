@@ -62,6 +62,7 @@ def test_dreams_follow_the_generative_model():
     assert 0.5 * np.abs(empirical - exact).sum() < 0.02
 
 
+@pytest.mark.slow  # trains a step end to end
 @pytest.mark.parametrize("num_samples", [1, 5])
 def test_wake_sleep_lowers_the_importance_sampled_nll_on_a_fixed_batch(num_samples):
     from configs import vae
@@ -91,6 +92,7 @@ def test_wake_sleep_lowers_the_importance_sampled_nll_on_a_fixed_batch(num_sampl
     assert after < before - 5.0, (before, after)
 
 
+@pytest.mark.slow
 def test_helmholtz_run_reports_is_nll_and_refuses_gray_data(tmp_path):
     from configs import helmholtz
     from genjax.data import DataInfo

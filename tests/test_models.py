@@ -22,10 +22,10 @@ def test_vae_shapes(shape, arch, likelihood):
     )
     x = jnp.zeros((3, *shape))
     key = jax.random.key(0)
-    params = model.init(key, x, key)
-    mean, log_var = model.apply(params, x, method=VAE.encode)
+    params = jax.eval_shape(model.init, key, x, key)  # shapes only: traced, not compiled
+    mean, log_var = jax.eval_shape(lambda p: model.apply(p, x, method=VAE.encode), params)
     assert mean.shape == log_var.shape == (3, 5)
-    out = model.apply(params, mean, method=VAE.decode)
+    out = jax.eval_shape(lambda p: model.apply(p, jnp.zeros((3, 5)), method=VAE.decode), params)
     if likelihood == "bernoulli":
         assert out["logits"].shape == (3, *shape)
     else:
@@ -46,24 +46,27 @@ def test_conditional_encoder_and_decoder_use_labels():
 def test_autoencoder_round_trip_shapes():
     model = Autoencoder((8, 8, 1), latent_dim=6, hidden=(16,))
     x = jnp.zeros((4, 8, 8, 1))
-    params = model.init(jax.random.key(0), x)
-    assert model.apply(params, x, method=Autoencoder.encode).shape == (4, 6)
-    assert model.apply(params, x)["logits"].shape == (4, 8, 8, 1)
+    params = jax.eval_shape(model.init, jax.random.key(0), x)
+    codes = jax.eval_shape(lambda p: model.apply(p, x, method=Autoencoder.encode), params)
+    assert codes.shape == (4, 6)
+    assert jax.eval_shape(model.apply, params, x)["logits"].shape == (4, 8, 8, 1)
 
 
 def test_wrong_image_shape_names_expected_and_got():
     model = VAE((8, 8, 1), latent_dim=2, hidden=(4,))
     key = jax.random.key(0)
-    params = model.init(key, jnp.zeros((1, 8, 8, 1)), key)
+    params = jax.eval_shape(model.init, key, jnp.zeros((1, 8, 8, 1)), key)
     with pytest.raises(ValueError, match=r"expects \(8, 8, 1\) per example but got \(28, 28, 1\)"):
-        model.apply(params, jnp.zeros((1, 28, 28, 1)), method=VAE.encode)
+        jax.eval_shape(
+            lambda p: model.apply(p, jnp.zeros((1, 28, 28, 1)), method=VAE.encode), params
+        )
 
 
 def test_conv_stages_must_divide_the_image():
     model = VAE((28, 28, 1), latent_dim=2, architecture="conv", conv_features=(4, 4, 4))
     key = jax.random.key(0)
     with pytest.raises(ValueError, match="not divisible by 2\\*\\*3=8"):
-        model.init(key, jnp.zeros((1, 28, 28, 1)), key)
+        jax.eval_shape(model.init, key, jnp.zeros((1, 28, 28, 1)), key)
 
 
 def test_conv_kernel_init_is_flax_lecun_normal():

@@ -19,6 +19,7 @@ from tests.helpers import (
 )
 
 
+@pytest.mark.slow
 def test_pcd_resume_is_bitwise_exact_chains_included(tmp_path):
     from genjax.run.restore import load_trained
 
@@ -59,6 +60,7 @@ def test_saved_tree_round_trips_with_and_without_model_state():
         np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.slow
 def test_run_reports_exact_and_ais_nll_side_by_side(tmp_path):
     from genjax.run.experiment import train_and_evaluate
     from tests.test_experiments import run_main

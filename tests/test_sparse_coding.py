@@ -58,6 +58,7 @@ def test_soft_threshold_and_bad_method():
         sparse_encode(jnp.zeros((1, 3)), jnp.eye(3), 0.1, method="omp")
 
 
+@pytest.mark.slow
 def test_dictionary_learning_lowers_the_objective_and_keeps_unit_atoms(tmp_path):
     from configs import sparse_coding as sc_config
     from genjax.methods.sparse_coding import unit_atoms

@@ -11,6 +11,7 @@ from genjax.methods import METHODS
 from tests.helpers import data_of, tiny_config, tiny_config_of, training_of
 
 
+@pytest.mark.slow
 def test_ten_steps_per_call_end_where_one_step_per_call_does(tmp_path):
     from genjax.run.experiment import train_and_evaluate
     from genjax.run.restore import load_trained
@@ -67,30 +68,63 @@ def batches():
     return out
 
 
+def _training(method: str, dtype: str, k: int, batches):
+    """(init, step, example batch, the step's inputs for two steps) of a tiny config."""
+    config = tiny_config_of(method, steps_per_call=k, log_every=2, **RUN.get(method, {}))
+    config.train.compute_dtype = dtype
+    rows = batches[config.data.variant, config.data.pixel_range]
+    rows = [jax.tree.map(jnp.asarray, r) for r in rows]
+    init, step = training_of(config)
+    calls = [jax.tree.map(lambda *xs: jnp.stack(xs), *rows)] if k == 2 else rows
+    return init, step, rows[0], calls
+
+
+OPTIONS = [(dtype, k) for dtype in ("float32", "bfloat16") for k in (1, 2)]
+
+
 @pytest.mark.parametrize("method", sorted(METHODS))
-def test_every_method_trains_two_steps_in_each_dtype_and_at_each_steps_per_call(method, batches):
-    """The one loss contract under every wrapper: float32 and bfloat16 compute, one step per
-    call and two (lax.scan); two steps of K = 2 equal two of K = 1 in float32."""
+def test_every_method_lowers_in_each_dtype_and_at_each_steps_per_call(method, batches):
+    """The one loss contract under every wrapper, for every method: its step traces and lowers
+    to XLA in float32 and bfloat16, at one step per call and two (lax.scan), every floating
+    output (parameters, optimizer and model state, metrics) float32."""
+    key = jax.random.key(1)
+    for dtype, k in OPTIONS:
+        init, step, example, calls = _training(method, dtype, k, batches)
+        state = jax.eval_shape(init, key, example)
+        traced = jax.jit(step).trace(state, calls[0], key)
+        traced.lower()  # lowering rules run here (LAPACK has no bfloat16 eigensolver, say)
+        outputs = jax.tree.leaves(traced.out_info)  # the new state and the metrics
+        floats = {x.dtype for x in outputs if jnp.issubdtype(x.dtype, jnp.floating)}
+        assert floats == {jnp.dtype(jnp.float32)}, (dtype, k)
+
+
+# One method of each kind of step: a single loss, a loss with model state (PCD chains),
+# players with a critic updated twice per step on strided halves, and greedy staged players.
+# These run all four options; every other method runs the two wrappers composed (bfloat16
+# inside the K = 2 scan). All 56 combinations trace and lower in the test above.
+RUN = {"vae": {}, "rbm": {}, "cgan": {"n_critic": 2}, "dbn": {}}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method", sorted(METHODS))
+def test_every_method_trains_two_steps_in_each_dtype_and_steps_per_call(method, batches):
+    """Two steps run with bfloat16 compute inside a K = 2 scan, every parameter float32 and
+    every metric finite; the four kinds of step also run the other three options, and two
+    steps of K = 2 equal two of K = 1 in float32."""
+    options = OPTIONS if method in RUN else [("bfloat16", 2)]
     results = {}
-    for dtype in ("float32", "bfloat16"):
-        for k in (1, 2):
-            config = tiny_config_of(method, steps_per_call=k, log_every=2)
-            config.train.compute_dtype = dtype
-            if method == "diffusion":  # one resolution, no attention: the wrappers, not the net
-                config.model.update(channel_mults=(1,), attention_resolutions=())
-            rows = batches[config.data.variant, config.data.pixel_range]
-            init, step = training_of(config)
-            state = init(jax.random.key(0), jax.tree.map(jnp.asarray, rows[0]))
-            stacked = jax.tree.map(lambda *xs: jnp.stack(xs), *rows)
-            calls = [stacked] if k == 2 else rows
-            step = jax.jit(step)
-            for batch in calls:
-                state, metrics = step(state, batch, jax.random.key(1))
-            assert int(state.step) == 2
-            leaves = jax.tree.leaves(state.params)
-            assert {x.dtype for x in leaves} == {jnp.dtype(jnp.float32)}, (dtype, k)
-            assert all(np.isfinite(float(v)) for v in metrics.values()), (dtype, k, metrics)
-            results[dtype, k] = jax.device_get(state)
+    for dtype, k in options:
+        init, step, example, calls = _training(method, dtype, k, batches)
+        state = jax.jit(init)(jax.random.key(0), example)
+        step = jax.jit(step)
+        for batch in calls:
+            state, metrics = step(state, batch, jax.random.key(1))
+        assert int(state.step) == 2
+        assert {x.dtype for x in jax.tree.leaves(state.params)} == {jnp.dtype(jnp.float32)}
+        assert all(np.isfinite(float(v)) for v in metrics.values()), (dtype, k, metrics)
+        results[dtype, k] = jax.device_get(state)
+    if method not in RUN:
+        return
     for a, b in zip(*(jax.tree.leaves(results["float32", k]) for k in (1, 2)), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     if method == "rbm":  # the tiny RBM config trains by PCD: its chains advanced in bfloat16 too

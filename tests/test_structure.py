@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # below it, never one above.
 LAYERS = {
     "checks": 0,
+    "locks": 0,
     "data": 0,
     "viz": 0,
     "models": 1,

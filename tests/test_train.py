@@ -33,6 +33,7 @@ def data():
 SINGLE_LOSS = ["autoencoder", "beta_vae", "cvae", "iwae", "sparse_autoencoder", "vae"]
 
 
+@pytest.mark.slow  # trains a step end to end
 @pytest.mark.parametrize("name", SINGLE_LOSS)
 def test_each_method_lowers_its_loss_on_a_fixed_batch(name, data):
     config = tiny_config(name)
@@ -67,10 +68,12 @@ def test_train_step_compiles_once(data):
     assert len(traced) == 1
 
 
+@pytest.mark.slow
 def test_resume_is_bitwise_exact(tmp_path):
     assert_resume_is_bitwise_exact(tiny_config, tmp_path, first=15, total=30)
 
 
+@pytest.mark.slow
 def test_outputs_of_a_run(tmp_path):
     workdir = str(tmp_path)
     summary = train_and_evaluate(tiny_config(steps=10), workdir)
@@ -92,10 +95,12 @@ def test_outputs_of_a_run(tmp_path):
     assert summary["test_is_nll"] <= -summary["test_elbo"] + 1.0  # IS NLL below -ELBO (noisy)
 
 
+@pytest.mark.slow
 def test_divergence_halts_naming_the_step_and_keeps_the_last_good_checkpoint(tmp_path):
     assert_divergence_halts(tiny_config, tmp_path, learning_rate=1e12)
 
 
+@pytest.mark.slow
 def test_trains_on_tfds_mnist_with_mock_data(tmp_path):
     config = tiny_config(steps=4)
     config.data.name = "mnist"

@@ -25,15 +25,17 @@ def test_output_has_the_input_shape(name):
     assert out.shape == (2, *shape)
 
 
+@pytest.mark.slow
 def test_labels_and_time_change_the_output_and_none_is_the_null_class():
     net = UNet((8, 8, 1), 16, (1, 2), 1, (4,), num_classes=10)
     x = jax.random.normal(jax.random.key(0), (3, 8, 8, 1))
-    params = net.init(jax.random.key(1), x, jnp.zeros(3), jnp.zeros(3, jnp.int32))
+    params = jax.jit(net.init)(jax.random.key(1), x, jnp.zeros(3), jnp.zeros(3, jnp.int32))
     params = jax.tree.map(
         lambda a: a + 0.05 * jax.random.normal(jax.random.key(2), a.shape), params
     )
     t = jnp.array([5.0, 5.0, 5.0])
-    out = lambda y, t=t: np.asarray(net.apply(params, x, t, y))
+    apply = jax.jit(net.apply)
+    out = lambda y, t=t: np.asarray(apply(params, x, t, y))
     assert np.abs(out(jnp.array([0, 0, 0])) - out(jnp.array([1, 1, 1]))).max() > 1e-4
     assert np.abs(out(jnp.array([0, 0, 0])) - out(jnp.array([0, 0, 0]), t + 100)).max() > 1e-4
     np.testing.assert_array_equal(out(None), out(jnp.full(3, 10)))

@@ -23,6 +23,7 @@ from genjax.eval.features import (
     load_feature_space,
     save_feature_net,
 )
+from genjax.locks import file_lock
 
 
 class _CodeAutoencoder(nn.Module):
@@ -153,14 +154,16 @@ def get_feature_space(
     get_spec(dataset)
     check_choice("feature arch", arch, FEATURE_ARCHS)
     path = cache_path(feature_dir, dataset, arch)
-    if os.path.isfile(os.path.join(path, "meta.json")) and not retrain:
-        return load_feature_space(path)
-    if not train_if_missing:
-        raise FileNotFoundError(
-            f"no feature network for {dataset}/{arch} in {path}; train it with: "
-            f"python -m experiments.evaluate features --dataset={dataset} --arch={arch}"
-        )
-    return train_and_cache(dataset, arch, path, data_dir, steps or 3000, seed)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with file_lock(path + ".lock"):  # concurrent first uses train it once
+        if os.path.isfile(os.path.join(path, "meta.json")) and not retrain:
+            return load_feature_space(path)
+        if not train_if_missing:
+            raise FileNotFoundError(
+                f"no feature network for {dataset}/{arch} in {path}; train it with: "
+                f"python -m experiments.evaluate features --dataset={dataset} --arch={arch}"
+            )
+        return train_and_cache(dataset, arch, path, data_dir, steps or 3000, seed)
 
 
 def train_and_cache(

@@ -52,6 +52,7 @@ class Experiment:
     state: TrainState
     start: int
     step_fn: Any
+    eval_step: Any
     batch_shard: NamedSharding
     writer: MetricWriter
 
@@ -124,6 +125,7 @@ def setup(config: Mapping, workdir: str) -> Experiment:
         state=state,
         start=start,
         step_fn=jit_train_step(train_fn, batch_shard, repl),
+        eval_step=make_eval_step(method.eval_metrics),
         batch_shard=batch_shard,
         writer=MetricWriter(workdir, enabled=lead),
     )
@@ -136,8 +138,7 @@ def _to_dict(config: Mapping) -> dict:
 def evaluate_at(exp: Experiment, params, step: int) -> Evaluation:
     """Test metrics, the sample grid and (suite on) sample quality at ``step``, logged."""
     key = jax.random.fold_in(exp.keys["eval"], step)
-    eval_step = make_eval_step(exp.method.eval_metrics)
-    test = evaluate(eval_step, params, exp.data, exp.settings.eval.batch_size, key, exp.shard)
+    test = evaluate(exp.eval_step, params, exp.data, exp.settings.eval.batch_size, key, exp.shard)
     exp.writer.scalars(step, "test", test)
     num = exp.settings.eval.num_samples
     write_samples(exp.method, params, num, key, exp.workdir, exp.writer, step)
