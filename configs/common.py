@@ -33,7 +33,12 @@ def base_config() -> config_dict.ConfigDict:
     c = config_dict.ConfigDict()
     c.method = ""
     c.seed = 0
-    c.multihost = False
+    c.multihost = False  # join a multi-process run (see experiments/launch.py, README)
+    c.distributed = config_dict.ConfigDict()  # with multihost; empty: environment, then JAX
+    c.distributed.coordinator_address = ""  # host:port of process 0
+    c.distributed.num_processes = 0
+    c.distributed.process_id = -1
+    c.distributed.heartbeat_timeout = 60  # seconds before a silent process counts as dead
 
     c.data = config_dict.ConfigDict()
     c.data.name = "digits"

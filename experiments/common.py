@@ -7,12 +7,22 @@ from collections.abc import Callable
 from absl import flags, logging
 
 from genjax.data import DatasetNotPreparedError
+from genjax.train.checkpoint import SaveError
 
-EXPECTED = (ValueError, KeyError, FloatingPointError, FileNotFoundError, DatasetNotPreparedError)
+EXPECTED = (
+    ValueError,
+    KeyError,
+    FloatingPointError,
+    FileNotFoundError,
+    DatasetNotPreparedError,
+    SaveError,
+)
 
 
 def _first_line(err: BaseException) -> str:
-    text = str(err).strip().strip("'\"")
+    text = str(err).strip()
+    if len(text) > 1 and text[0] == text[-1] and text[0] in "'\"":  # a KeyError's repr
+        text = text[1:-1]
     return text.splitlines()[0] if text else repr(err)
 
 
@@ -30,17 +40,29 @@ def _load_config(argv: list[str]):
     return module.get_config(arg) if arg else module.get_config()
 
 
-def _missing_config_keys(argv: list[str]) -> list[str]:
-    """The ``--config.a.b=v`` overrides whose path is absent from the config file's config."""
+def _parses(text: str, kind: type) -> bool:
+    """Whether ``text`` reads as a value of ``kind`` as the flag parser reads it."""
+    if kind is bool:
+        return text.lower() in ("true", "false", "1", "0", "yes", "no")
+    try:
+        kind(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _override_problems(argv: list[str]) -> tuple[list[str], list[str]]:
+    """The ``--config.a.b=v`` overrides whose path is absent from the config file's config,
+    and those whose value does not read as the type of the field (int, float, bool)."""
     try:
         config = _load_config(argv)
     except Exception:  # the config file itself is broken: report the original error
-        return []
-    missing = []
+        return [], []
+    missing, mistyped = [], []
     for arg in argv:
         if config is None or not arg.startswith("--config."):
             continue
-        path = arg[len("--config.") :].split("=", 1)[0]
+        path, _, text = arg[len("--config.") :].partition("=")
         node = config
         for part in path.split("."):
             if not hasattr(node, "keys") or part not in node.keys():
@@ -48,7 +70,11 @@ def _missing_config_keys(argv: list[str]) -> list[str]:
                 missing.append(f"{path} (valid here: {valid})" if valid else path)
                 break
             node = node[part]
-    return missing
+        else:
+            kind = type(node)
+            if kind in (bool, int, float) and not _parses(text, kind):
+                mistyped.append(f"{path} must be of type {kind.__name__}; got {text!r}")
+    return missing, mistyped
 
 
 def _check_config_path(argv: list[str]) -> None:
@@ -64,8 +90,9 @@ def _check_config_path(argv: list[str]) -> None:
                 raise ValueError(f"config file {path} not found; config files there: {names}")
 
 
-def run(main: Callable[[list[str]], None]) -> int:
-    """Parse flags and run ``main``; expected errors print ``error: <one line>``, exit code 1.
+def run(main: Callable[[list[str]], None], expected: tuple[type, ...] = ()) -> int:
+    """Parse flags and run ``main``; expected errors (``EXPECTED`` and ``expected``) print
+    ``error: <one line>``, exit code 1.
 
     Set GENJAX_TRACEBACK=1 for the full traceback.
     """
@@ -75,15 +102,17 @@ def run(main: Callable[[list[str]], None]) -> int:
         try:
             argv = flags.FLAGS(sys.argv)
         except (KeyError, AttributeError, flags.Error) as err:
-            missing = _missing_config_keys(sys.argv)
+            missing, mistyped = _override_problems(sys.argv)
             if missing:
                 raise ValueError(f"config key does not exist: {'; '.join(missing)}") from err
+            if mistyped:
+                raise ValueError(f"config override: {'; '.join(mistyped)}") from err
             root = err
             while root.__cause__ or root.__context__:  # the innermost error says what is wrong
                 root = root.__cause__ or root.__context__
             raise ValueError(_first_line(root)) from err
         main(argv)
-    except EXPECTED as err:
+    except EXPECTED + expected as err:
         if os.environ.get("GENJAX_TRACEBACK"):
             raise
         print(f"error: {_first_line(err)}", file=sys.stderr)

@@ -20,10 +20,20 @@ flags.mark_flags_as_required(["config", "workdir"])
 
 def main(argv):
     del argv
+    import jax
+
     from genjax.eval.suite import summary_line
     from genjax.run.experiment import train_and_evaluate
 
     summary = train_and_evaluate(FLAGS.config, FLAGS.workdir)
+    if jax.process_index() != 0:  # one process speaks for a multi-process run
+        return
+    if "preempted_at" in summary:
+        print(
+            f"preempted: saved step {summary['preempted_at']} in {FLAGS.workdir}/checkpoints; "
+            "run the same command again to resume"
+        )
+        return
     shown = {k: v for k, v in summary.items() if isinstance(v, (int, float, str))}
     print(
         "summary:",

@@ -139,3 +139,13 @@ def read_borrowed(section: Mapping | None, cls: type, where: str, owner: str, st
     section = section or {}
     picked = {f.name: section[f.name] for f in dataclasses.fields(cls) if f.name in section}
     return read_section(picked, cls, where, owner=owner, strict=strict)
+
+
+def clip(text: str, limit: int = 200) -> str:
+    """The first line of ``text``, cut at a word boundary to at most ``limit`` characters
+    (an ellipsis marks a cut), so a message never ends mid-word."""
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    if len(line) <= limit:
+        return line
+    cut = line[:limit].rsplit(" ", 1)[0].rstrip(",;:")
+    return cut + " …"

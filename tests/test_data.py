@@ -80,10 +80,27 @@ def test_epoch_covers_every_record_once_and_reshuffles():
     assert not np.array_equal(ds[0], EpochBatchIndices(50, 10, seed=4)[0])
 
 
-def test_process_shards_are_disjoint_and_cover_the_epoch():
+def test_process_shards_are_disjoint_cover_the_epoch_and_slice_one_global_batch():
     parts = [EpochBatchIndices(48, 4, seed=0, shard_index=p, shard_count=3) for p in range(3)]
     seen = np.concatenate([np.concatenate([d[i] for i in range(4)]) for d in parts])
     np.testing.assert_array_equal(np.sort(seen), np.arange(48))
+    one = EpochBatchIndices(48, 12, seed=0)  # one process holding the whole global batch
+    for k in (0, 3, 4, 9):  # epochs 0, 0, 1, 2
+        np.testing.assert_array_equal(np.concatenate([d[k] for d in parts]), one[k])
+    with pytest.raises(ValueError, match="global batch of 60 .3 processes x 20. exceeds the 48"):
+        EpochBatchIndices(48, 20, seed=0, shard_index=0, shard_count=3)
+
+
+def test_eval_batches_give_each_process_its_slice_of_each_padded_batch():
+    arrays = {"image": np.arange(10)[:, None], "label": np.arange(10)}
+    whole = list(eval_batches(arrays, 8, lambda b: b))
+    parts = [list(eval_batches(arrays, 8, lambda b: b, p, 2)) for p in range(2)]
+    for i, (batch, mask) in enumerate(whole):
+        np.testing.assert_array_equal(
+            np.concatenate([parts[p][i][0]["label"] for p in range(2)]), batch["label"]
+        )
+        np.testing.assert_array_equal(np.concatenate([parts[p][i][1] for p in range(2)]), mask)
+    assert whole[1][1].tolist() == [1, 1, 0, 0, 0, 0, 0, 0]
 
 
 def test_iterator_state_restores_the_exact_position(digits):

@@ -37,6 +37,10 @@ def run_main(module, *args, env=None):
         ),
         (["--config.loss.beta=4"], "error: config key does not exist: loss.beta"),  # plain vae
         (["--config.data.name=mnist"], "python -m experiments.prepare --dataset=mnist"),
+        (
+            ["--config.train.steps=abc"],
+            "error: config override: train.steps must be of type int; got 'abc'",
+        ),
     ],
 )
 def test_train_bad_input_gives_one_line_error(tmp_path, args, expected):
@@ -83,6 +87,10 @@ def test_evaluate_and_sample_from_a_checkpoint(tmp_path):
 def test_evaluate_without_checkpoint_is_one_line(tmp_path):
     code, _, err = run_main("experiments.evaluate", f"--workdir={tmp_path}")
     assert code == 1 and f"error: no checkpoints in {tmp_path}" in err
+    for bad in ("--num=0", "--num=-5"):  # refused before the checkpoint is even looked for
+        code, _, err = run_main("experiments.sample", f"--workdir={tmp_path}", bad)
+        assert code == 1 and "error: --num must be >= 1 and --chain >= 0" in err, err[-2000:]
+    assert not (tmp_path / "samples").exists()
 
 
 def test_evaluate_features_and_floors_commands(tmp_path):

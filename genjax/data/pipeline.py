@@ -16,8 +16,10 @@ Batch = dict[str, np.ndarray]
 class EpochBatchIndices(grain.MapDataset):
     """Element k holds the record indices of this process's part of global batch k.
 
-    Every epoch is a fresh permutation drawn from (seed, epoch); process p of P takes the
-    strided slice ``perm[p::P]``, so processes read disjoint records. Incomplete final batches
+    Every epoch is a fresh permutation drawn from (seed, epoch); global batch k is its k-th
+    run of ``batch_size * shard_count`` indices and process p takes the p-th contiguous slice
+    of it. Global batches are thus the same whatever the number of processes (2 processes of 4
+    devices train as 1 of 8), and processes read disjoint records. Incomplete final batches
     of an epoch are dropped. Random access means the position is one integer, restored exactly.
     """
 
@@ -30,17 +32,18 @@ class EpochBatchIndices(grain.MapDataset):
         shard_count: int = 1,
     ):
         super().__init__()
-        per_shard = num_records // shard_count
-        if per_shard < batch_size:
+        global_batch = batch_size * shard_count
+        if num_records < global_batch:
             raise ValueError(
-                f"per-process batch {batch_size} exceeds the {per_shard} records this process "
-                "holds; lower batch_size"
+                f"the global batch of {global_batch} ({shard_count} processes x {batch_size}) "
+                f"exceeds the {num_records} training records; lower batch_size"
             )
         self._num_records = num_records
         self._batch_size = batch_size
         self._seed = seed
-        self._shard = (shard_index, shard_count)
-        self._steps_per_epoch = per_shard // batch_size
+        self._offset = shard_index * batch_size
+        self._global_batch = global_batch
+        self._steps_per_epoch = num_records // global_batch
         self._cache: tuple[int, np.ndarray] | None = None
 
     def __len__(self) -> int:
@@ -49,12 +52,13 @@ class EpochBatchIndices(grain.MapDataset):
     def _permutation(self, epoch: int) -> np.ndarray:
         if self._cache is None or self._cache[0] != epoch:
             perm = np.random.default_rng([self._seed, epoch]).permutation(self._num_records)
-            self._cache = (epoch, perm[self._shard[0] :: self._shard[1]])
+            self._cache = (epoch, perm)
         return self._cache[1]
 
     def __getitem__(self, index: int) -> np.ndarray:
         epoch, step = divmod(index, self._steps_per_epoch)
-        return self._permutation(epoch)[step * self._batch_size : (step + 1) * self._batch_size]
+        start = step * self._global_batch + self._offset
+        return self._permutation(epoch)[start : start + self._batch_size]
 
     @property
     def steps_per_epoch(self) -> int:
@@ -88,21 +92,28 @@ def train_iterator(
 
 
 def eval_batches(
-    arrays: Batch, batch_size: int, transform: Callable[[Batch], Batch]
+    arrays: Batch,
+    batch_size: int,
+    transform: Callable[[Batch], Batch],
+    shard_index: int = 0,
+    shard_count: int = 1,
 ) -> Iterator[tuple[Batch, np.ndarray]]:
     """The whole split in order, the last batch padded by repetition, with a 0/1 mask.
 
     Args:
       arrays: the split in memory.
-      batch_size: batch size (a multiple of the device count).
+      batch_size: global batch size (a multiple of the device count).
       transform: vectorised map applied to each batch.
+      shard_index, shard_count: this process and the number of processes: each yields its
+        contiguous slice of every global batch (the mask too).
 
     Yields:
       (batch, mask) where mask[i] is 1.0 for real rows and 0.0 for padding.
     """
     n = len(next(iter(arrays.values())))
+    local = batch_size // shard_count
     for start in range(0, n, batch_size):
-        idx = np.arange(start, start + batch_size)
+        idx = np.arange(start, start + batch_size)[shard_index * local : (shard_index + 1) * local]
         mask = (idx < n).astype(np.float32)
         idx = np.minimum(idx, n - 1)
         yield transform({k: v[idx] for k, v in arrays.items()}), mask

@@ -3,6 +3,7 @@ on one host or many."""
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.sharding import NamedSharding
 
 from genjax.data import Data, eval_batches, masked_mean, to_global
@@ -34,8 +35,15 @@ def evaluate(
     Returns:
       metric name -> mean over the real test rows.
     """
-    batches = eval_batches(data.test, batch_size, data.transform)
+    index, count = jax.process_index(), jax.process_count()
+    batches = eval_batches(data.test, batch_size, data.transform, index, count)
+    rows = len(data.test["image"])
+    # Each process holds its slice of batch i; the step's masked sums are over the whole batch,
+    # and so is the mask whose sum counts its real rows.
     return masked_mean(
-        (eval_step(params, to_global(b, shard), to_global(m, shard), jax.random.fold_in(key, i)), m)
+        (
+            eval_step(params, to_global(b, shard), to_global(m, shard), jax.random.fold_in(key, i)),
+            np.arange(i * batch_size, (i + 1) * batch_size) < rows,
+        )
         for i, (b, m) in enumerate(batches)
     )

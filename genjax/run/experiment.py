@@ -6,6 +6,7 @@
 import dataclasses
 import json
 import os
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,7 +19,10 @@ from genjax.eval.report import write_report, write_samples
 from genjax.eval.suite import Suite, build_suite, numeric
 from genjax.eval.test_split import evaluate, make_eval_step
 from genjax.methods import Method
+from genjax.run import distributed
+from genjax.run.preemption import preemption_watch
 from genjax.run.settings import Settings, read_settings
+from genjax.run.workdir import check_workdir, lock_workdir, release_workdir
 from genjax.train import checkpoint
 from genjax.train.logging import MetricWriter
 from genjax.train.loop import Hooks, LoopResult, jit_train_step, next_global_batch, run_loop
@@ -77,21 +81,18 @@ def build(settings: Settings) -> tuple[Method, Any, Any]:
     return (method, *make_training(method, settings.train, settings.optim))
 
 
-def setup(config: Mapping, workdir: str) -> Experiment:
-    """Check the config, build the method, load the data, and create or restore the state."""
-    s = read_settings(config)
-    if s.multihost:
-        jax.distributed.initialize()
+def setup(s: Settings, workdir: str) -> Experiment:
+    """Build the method, load the data, and create or restore the state (``workdir`` checked
+    and locked by the caller)."""
     mesh = make_mesh()
     shard, repl = data_sharding(mesh), replicated(mesh)
     check_batch_size(s.train.batch_size, mesh)
     check_batch_size(s.eval.batch_size, mesh, "eval.batch_size")
     method, init_fn, train_fn = build(s)
-    os.makedirs(workdir, exist_ok=True)
     lead = jax.process_index() == 0
     if lead:
         with open(os.path.join(workdir, "config.json"), "w") as f:
-            json.dump(_to_dict(config), f, indent=2, default=str)
+            json.dump(_to_dict(s.config), f, indent=2, default=str)
     data = load_data(s.data)
     root = jax.random.key(s.seed)
     keys = {name: jax.random.fold_in(root, i) for i, name in enumerate(KEY_NAMES)}
@@ -105,7 +106,7 @@ def setup(config: Mapping, workdir: str) -> Experiment:
     it = train_iterator(
         data.train, local, s.seed, data.transform, jax.process_index(), jax.process_count()
     )
-    restored = checkpoint.restore_latest(manager, state)
+    restored = checkpoint.restore_latest(manager, state, warn=_warn)
     if restored is not None:
         state, data_state = restored
         it.set_state(data_state)
@@ -131,6 +132,27 @@ def setup(config: Mapping, workdir: str) -> Experiment:
     )
 
 
+def host_local(params):
+    """Parameters for the per-process parts of evaluation (samples, the suite, reports): as
+    they are on one process; on several, a host copy, so that each process computes them on
+    its own devices (process 0 alone samples, which a program over every process's devices
+    could not do)."""
+    return params if jax.process_count() == 1 else jax.device_get(params)
+
+
+def _settle(manager) -> None:
+    """Wait for any save in flight, ignoring its failure (an error is already on its way)."""
+    try:
+        manager.wait_until_finished()
+    except Exception:
+        pass
+
+
+def _warn(line: str) -> None:
+    if jax.process_index() == 0:
+        print(line, file=sys.stderr, flush=True)
+
+
 def _to_dict(config: Mapping) -> dict:
     return config.to_dict() if hasattr(config, "to_dict") else json.loads(json.dumps(config))
 
@@ -140,6 +162,7 @@ def evaluate_at(exp: Experiment, params, step: int) -> Evaluation:
     key = jax.random.fold_in(exp.keys["eval"], step)
     test = evaluate(exp.eval_step, params, exp.data, exp.settings.eval.batch_size, key, exp.shard)
     exp.writer.scalars(step, "test", test)
+    params = host_local(params)
     num = exp.settings.eval.num_samples
     write_samples(exp.method, params, num, key, exp.workdir, exp.writer, step)
     quality = {}
@@ -173,17 +196,23 @@ def train(exp: Experiment) -> LoopResult:
     )
     next_batch = lambda: next_global_batch(exp.iterator, cfg.steps_per_call, exp.batch_shard)
     halt_info = (exp.manager.latest_step(), exp.workdir)
-    return run_loop(
-        exp.state, exp.step_fn, next_batch, cfg, exp.keys["train"], hooks, progress, halt_info
-    )
+    with preemption_watch() as stop:
+        hooks = dataclasses.replace(hooks, stop=stop)
+        return run_loop(
+            exp.state, exp.step_fn, next_batch, cfg, exp.keys["train"], hooks, progress, halt_info
+        )
 
 
 def finish(exp: Experiment, result: LoopResult) -> dict:
     """Wait for the last checkpoint, evaluate (again only if nothing was trained), run the
-    report and write ``summary.json``."""
-    exp.manager.wait_until_finished()
+    report and write ``summary.json``; after a preemption only wait for the checkpoint."""
     s, state = exp.settings, result.state
+    checkpoint.wait(exp.manager, result.stopped_at or s.train.steps)
     total, start = s.train.steps, exp.start
+    if result.stopped_at is not None:
+        exp.writer.close()
+        exp.manager.close()
+        return {"preempted_at": result.stopped_at, "resumed_from": start, "steps": total}
     evaluation = result.evaluation or evaluate_at(exp, state.eval_params, total)
     averaged = "+".join(sorted(state.ema_params)) if exp.method.players else ""
     summary = {
@@ -206,7 +235,7 @@ def finish(exp: Experiment, result: LoopResult) -> dict:
         summary["suite"] = evaluation.quality
     scalars = write_report(
         exp.method,
-        state.eval_params,
+        host_local(state.eval_params),
         exp.data,
         s.eval.batch_size,
         exp.keys["report"],
@@ -227,13 +256,33 @@ def finish(exp: Experiment, result: LoopResult) -> dict:
 def train_and_evaluate(config: Mapping, workdir: str) -> dict:
     """Train ``config.method`` on ``config.data``, resuming from the newest checkpoint.
 
+    The config and the workdir are checked, and the workdir locked for this run, before any
+    data is loaded or anything compiled. SIGTERM saves at the next step boundary and returns
+    ``{"preempted_at": step, ...}``; the same call resumes from there.
+
     Args:
       config: the experiment config (see configs/).
       workdir: output directory: checkpoints/, tensorboard/, metrics.jsonl, *.png,
         config.json and summary.json.
 
     Returns:
-      The summary written to ``workdir/summary.json``.
+      The summary written to ``workdir/summary.json`` (or the preemption's).
     """
-    exp = setup(config, workdir)
-    return finish(exp, train(exp))
+    settings = read_settings(config)
+    if settings.multihost:
+        distributed.start(settings.distributed)
+    lead = jax.process_index() == 0
+    workdir = check_workdir(workdir) if lead else os.path.abspath(workdir)
+    lock = lock_workdir(workdir) if lead else None
+    try:
+        if lead:
+            checkpoint.remove_partial_saves(workdir)  # safe: no other run writes here
+        exp = setup(settings, workdir)
+        try:
+            result = train(exp)
+        except BaseException:  # let a save in flight commit: it is the last good checkpoint
+            _settle(exp.manager)
+            raise
+        return finish(exp, result)
+    finally:
+        release_workdir(lock)

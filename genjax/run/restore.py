@@ -7,6 +7,7 @@ import jax
 import ml_collections
 import orbax.checkpoint as ocp
 
+from genjax.checks import clip
 from genjax.data import Data, load_data
 from genjax.methods import Method
 from genjax.run.experiment import build
@@ -64,8 +65,17 @@ def load_trained(
     abstract = jax.tree.map(
         lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype, sharding=repl), abstract
     )
-    restored = manager.restore(
-        step, args=ocp.args.Composite(state=ocp.args.StandardRestore(abstract))
-    )
-    manager.close()
+    try:
+        restored = manager.restore(
+            step, args=ocp.args.Composite(state=ocp.args.StandardRestore(abstract))
+        )
+    except Exception as err:  # bad bytes: Orbax and TensorStore raise plain Exceptions
+        older = [s for s in manager.all_steps() if s < step]
+        raise ValueError(
+            f"the checkpoint at step {step} in {workdir} does not restore "
+            f"({clip(f'{type(err).__name__}: {err}', 120)}); pass --step with an older one "
+            f"(saved: {older}) or rerun training, which sets it aside"
+        ) from err
+    finally:
+        manager.close()
     return Trained(config, settings, data, method, from_saved(restored["state"]), step)

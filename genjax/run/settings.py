@@ -11,10 +11,11 @@ from genjax.data import DataConfig
 from genjax.eval.config import EvalConfig
 from genjax.methods import Family, get_family
 from genjax.optim import OptimConfig
+from genjax.run.distributed import DistributedConfig
 from genjax.train.config import TrainConfig
 
 # Top-level fields and sections every config has; a method adds its own (model, loss, ...).
-SPINE = ("method", "seed", "multihost", "data", "optim", "train", "eval")
+SPINE = ("method", "seed", "multihost", "distributed", "data", "optim", "train", "eval")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Settings:
       method_settings: the method's typed settings (built into a Method with the data's info).
       seed: the root of every key.
       multihost: initialise JAX's distributed runtime first.
+      distributed: where the cluster is (with multihost).
       data, optim, train, eval: the spine's typed sections.
       config: the config as given, kept for config.json and checkpoints.
     """
@@ -45,6 +47,7 @@ class Settings:
     method_settings: Any
     seed: int
     multihost: bool
+    distributed: DistributedConfig
     data: DataConfig
     optim: OptimConfig
     train: TrainConfig
@@ -79,6 +82,7 @@ def read_settings(config: Mapping, strict: bool = True) -> Settings:
         method_settings=family.read(config, strict=strict),
         seed=top.seed,
         multihost=top.multihost,
+        distributed=DistributedConfig.read(config.get("distributed"), strict=strict),
         data=DataConfig.read(config.get("data"), strict=strict),
         optim=OptimConfig.read(config.get("optim"), borrows.get("optim", ()), strict=strict),
         train=TrainConfig.read(config.get("train"), borrows.get("train", ()), strict=strict),

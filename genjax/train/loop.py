@@ -59,23 +59,27 @@ class Hooks:
     Attributes:
       log: (step, train metrics as floats) -> None, at log, eval and checkpoint steps.
       evaluate: (eval params, step) -> an evaluation, at eval steps and the last step.
-      save: (step, state) -> None, at checkpoint steps and the last step.
+      save: (step, state) -> None, at checkpoint steps, the last step and a stop.
+      stop: (number of calls made) -> whether to save now and stop (a preemption).
     """
 
     log: Callable[[int, dict[str, float]], None]
     evaluate: Callable[[Any, int], Any]
     save: Callable[[int, TrainState], None]
+    stop: Callable[[int], bool] = lambda calls: False
 
 
 @dataclasses.dataclass(frozen=True)
 class LoopResult:
     """The trained state, the last logged train metrics, the last evaluation (None when no
-    step ran) and the loop's wall seconds (compilation, evaluation and saving included)."""
+    step ran), the loop's wall seconds (compilation, evaluation and saving included) and the
+    step a stop request (preemption) ended the loop at, or None."""
 
     state: TrainState
     train_metrics: dict[str, float]
     evaluation: Any
     seconds: float
+    stopped_at: int | None = None
 
 
 def run_loop(
@@ -106,22 +110,27 @@ def run_loop(
     last_good, workdir = halt_info
     per_call, start = cfg.steps_per_call, int(jax.device_get(state.step))
     train_metrics, evaluation, t0 = {}, None, time.perf_counter()
-    for step in range(start + per_call, cfg.steps + 1, per_call):
+    stopped_at = None
+    for calls, step in enumerate(range(start + per_call, cfg.steps + 1, per_call), 1):
         state, metrics = step_fn(state, next_batch(), key)
         progress.update(per_call)
         is_last = step == cfg.steps
+        stop = hooks.stop(calls) and not is_last  # the last step saves anyway
         is_eval = step % cfg.eval_every == 0 or is_last
-        is_ckpt = step % cfg.ckpt_every == 0 or is_last
+        is_ckpt = step % cfg.ckpt_every == 0 or is_last or stop
         if step % cfg.log_every == 0 or is_ckpt or is_eval:
             train_metrics = {k: float(v) for k, v in jax.device_get(metrics).items()}
             check_finite(step, train_metrics, last_good, workdir)  # before samples or a save
             hooks.log(step, train_metrics)
             shown = {k: f"{v:.4g}" for k, v in train_metrics.items() if k.endswith("loss")}
             progress.set_postfix(shown, refresh=False)
-        if is_eval:
+        if is_eval and not stop:
             evaluation = hooks.evaluate(state.eval_params, step)
         if is_ckpt:
             hooks.save(step, state)
             last_good = step
+        if stop:
+            stopped_at = step
+            break
     progress.close()
-    return LoopResult(state, train_metrics, evaluation, time.perf_counter() - t0)
+    return LoopResult(state, train_metrics, evaluation, time.perf_counter() - t0, stopped_at)
