@@ -88,15 +88,19 @@ def supervise(procs: list[subprocess.Popen], grace: float) -> int:
 SHOWN = ("error:", "warning:", "preempted:", "summary:", "sample quality:")
 
 
-def _relay(stream, log_path: str) -> None:
-    """Copy a process's output to its log; show the lines a single process would show."""
+def _relay(stream, log_path: str, shown: set[str], lock: threading.Lock) -> None:
+    """Copy a process's output to its log; show the lines a single process would show, once
+    (every process refuses a bad config with the same line)."""
     with open(log_path, "w") as log:
         for line in stream:
             log.write(line)
             log.flush()
             if line.startswith(SHOWN):
-                sys.stdout.write(line)
-                sys.stdout.flush()
+                with lock:
+                    if line not in shown:
+                        shown.add(line)
+                        sys.stdout.write(line)
+                        sys.stdout.flush()
 
 
 def _log_dir(args: list[str]) -> str:
@@ -112,14 +116,16 @@ def main(argv: list[str]) -> None:
         raise ValueError("--processes must be >= 1 and --devices_per_process >= 0")
     logs, port = _log_dir(args), free_port()
     command = [sys.executable, "-u", "-m", FLAGS.module, *args, "--config.multihost=True"]
-    procs, relays = [], []
+    procs, relays, shown, lock = [], [], set(), threading.Lock()
     for i in range(FLAGS.processes):
         env = process_env(i, FLAGS.processes, port, FLAGS.devices_per_process)
         p = subprocess.Popen(
             command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
         path = os.path.join(logs, f"process_{i}.log")
-        relays.append(threading.Thread(target=_relay, args=(p.stdout, path), daemon=True))
+        relays.append(
+            threading.Thread(target=_relay, args=(p.stdout, path, shown, lock), daemon=True)
+        )
         relays[-1].start()
         procs.append(p)
     forward = lambda signum, frame: [p.send_signal(signum) for p in procs if p.poll() is None]

@@ -78,9 +78,12 @@ def tiny_dbn_config(steps: int = 20, **train):
     return _fast(c, steps, train)
 
 
-def assert_resume_is_bitwise_exact(make_config, tmp_path, first: int, total: int) -> dict:
+def assert_resume_is_bitwise_exact(
+    make_config, tmp_path, first: int, total: int, straight_config=None
+) -> dict:
     """``first`` steps, then resume to ``total``, equals a straight ``total``-step run, leaf by
-    leaf (params, optimizer state, EMA, step). ``make_config(steps=...)`` builds the config.
+    leaf (params, optimizer state, EMA, step). ``make_config(steps=...)`` builds the config;
+    ``straight_config`` (default: the same) the straight run's, which may add evaluation.
     Returns the straight run's summary; its workdir is ``tmp_path / "straight"``."""
     import jax
     import numpy as np
@@ -92,7 +95,7 @@ def assert_resume_is_bitwise_exact(make_config, tmp_path, first: int, total: int
     train_and_evaluate(make_config(steps=first), stopped)
     summary = train_and_evaluate(make_config(steps=total), stopped)
     assert summary["resumed_from"] == first
-    straight_summary = train_and_evaluate(make_config(steps=total), straight)
+    straight_summary = train_and_evaluate((straight_config or make_config)(steps=total), straight)
     a, b = load_trained(stopped).state, load_trained(straight).state
     assert int(a.step) == int(b.step) == total
     leaves = lambda s: jax.tree.leaves(jax.device_get(s))

@@ -172,10 +172,13 @@ def _suite_config(steps: int):
 
 @pytest.mark.slow
 def test_resume_is_bitwise_exact_and_a_run_writes_bits_per_dim_suite_and_chain(tmp_path):
-    """One set of runs (the compile dominates) for both: resume, and the run's outputs."""
+    """One set of runs (the compile dominates) for both: resume, and the run's outputs (the
+    suite only on the straight run: it changes no parameter)."""
     from tests.test_experiments import run_main
 
-    summary = assert_resume_is_bitwise_exact(_suite_config, tmp_path, first=10, total=20)
+    summary = assert_resume_is_bitwise_exact(
+        tiny_diffusion_config, tmp_path, first=10, total=20, straight_config=_suite_config
+    )
     assert np.isfinite(summary["test_bits_per_dim"]) and summary["test_bits_per_dim"] > 0
     assert "class_accuracy" in summary["suite"]["model"]
     assert summary["params"] == "ema"

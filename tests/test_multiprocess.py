@@ -162,3 +162,19 @@ def test_sigterm_saves_at_the_next_step_and_the_run_resumes_bitwise(tmp_path):
     train_and_evaluate(tiny_config(steps=total), str(straight))
     for a, b in zip(_leaves(stopped), _leaves(straight), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_bad_config_is_refused_once_not_once_per_process(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "experiments.launch", "--processes=2", "--devices_per_process=4"]
+        + ["--", *TINY, "--config.train.batch_size=100", f"--workdir={tmp_path}"],
+        cwd=ROOT,
+        env=_env(4),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    lines = [line for line in (proc.stdout + proc.stderr).splitlines() if line.strip()]
+    assert proc.returncode == 1
+    assert lines[0].startswith("error: train.batch_size=100 is not divisible by the 8 devices")
+    assert lines[1].startswith("error: process ") and len(lines) == 2, lines
