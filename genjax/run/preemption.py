@@ -7,6 +7,7 @@ process and agrees on one step at which every process stops, so all save the sam
 
 import contextlib
 import signal
+import threading
 from collections.abc import Callable, Iterator
 
 import jax
@@ -22,6 +23,9 @@ def preemption_watch() -> Iterator[Callable[[int], bool]]:
     """
     if jax.process_count() > 1:
         yield multihost_utils.reached_preemption_sync_point
+        return
+    if threading.current_thread() is not threading.main_thread():  # signals reach main only
+        yield lambda call: False
         return
     raised = []
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: raised.append(signum))

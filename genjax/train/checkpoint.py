@@ -9,6 +9,7 @@ from typing import Any
 
 import jax
 import orbax.checkpoint as ocp
+from jax.experimental import multihost_utils
 
 from genjax.checks import clip
 from genjax.train.state import TrainState
@@ -152,7 +153,10 @@ def set_aside(manager: ocp.CheckpointManager, step: int) -> str:
     dest, n = os.path.join(root, f"broken-{step}"), 1
     while os.path.exists(dest):
         dest, n = os.path.join(root, f"broken-{step}.{n}"), n + 1
-    os.rename(os.path.join(root, str(step)), dest)
+    if jax.process_index() == 0:  # one process moves it; all wait, then look again
+        os.rename(os.path.join(root, str(step)), dest)
+    if jax.process_count() > 1:
+        multihost_utils.sync_global_devices(f"genjax set aside checkpoint {step}")
     manager.reload()
     return dest
 
