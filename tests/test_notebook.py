@@ -51,7 +51,7 @@ def found(pattern: re.Pattern, text: str) -> list[float]:
 
 @pytest.mark.slow
 def test_vae_notebook_executes(tmp_path):
-    text, pngs = execute("vae_latent_space.ipynb", {"STEPS": "300"}, tmp_path)
+    text, pngs = execute("vae_latent_space.ipynb", {"STEPS": "150"}, tmp_path)
     assert pngs >= 4
     nll, samples = found(NLL_LINE, text)
     assert math.isfinite(nll) and nll > 0, nll

@@ -37,13 +37,13 @@ def results():
 # One test over both cases and the batch error: the subprocess computes them together, once
 # (separate tests would run it once per pytest-xdist worker that picks one of them).
 def test_eight_devices_match_one_device_and_refuse_an_indivisible_batch(results):
-    for case in ("mlp", "cgan"):
+    """A conditional DCGAN's two-player step on 1 and on 8 devices: the same losses and
+    parameters (1e-5)."""
+    for case in ("cgan",):
         one, eight = results[case]["1"], results[case]["8"]
         np.testing.assert_allclose(eight["losses"], one["losses"], rtol=1e-5, atol=1e-5)
         for a, b in zip(eight["params"], one["params"], strict=True):
             np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
-        if case != "cgan":  # a discriminator's loss need not fall while its generator learns
-            assert one["losses"][-1] < one["losses"][0]
     message = results["batch_error"]
     assert message is not None and "\n" not in message
     assert "train.batch_size=100 is not divisible by the 8 devices" in message

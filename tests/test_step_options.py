@@ -107,17 +107,19 @@ def test_every_method_lowers_plain_and_in_bfloat16_inside_a_scan(method, batches
     _assert_lowers(method, QUICK, batches)
 
 
-# One method of each kind of step: a single loss, a loss with model state (PCD chains),
-# players with a critic updated twice per step on strided halves, and greedy staged players.
+# One method of each kind of step beyond a single loss (a single loss -- the VAE -- runs in
+# bfloat16 in the quick suite and at K = 10 vs K = 1 end to end above): a loss with model state
+# (PCD chains), players with a critic updated twice per step on strided halves, and greedy
+# staged players.
 # These run all four options; every other method lowers the two options the quick suite does
 # not (its compile-and-run would cost minutes of suite time): all 56 combinations lower.
-RUN = {"vae": {}, "rbm": {}, "cgan": {"n_critic": 2}, "dbn": {}}
+RUN = {"rbm": {}, "cgan": {"n_critic": 2}, "dbn": {}}
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("method", sorted(METHODS))
 def test_each_kind_of_step_trains_two_steps_and_every_method_lowers_every_option(method, batches):
-    """The four kinds of step run two steps in each dtype and at K = 1 and 2, every parameter
+    """Three kinds of step run two steps in each dtype and at K = 1 and 2, every parameter
     float32 and every metric finite, and two steps of K = 2 equal two of K = 1 in float32;
     every other method lowers the two options the quick suite leaves out."""
     if method not in RUN:

@@ -1,7 +1,9 @@
 """Runs (layer 4): a whole experiment from a config — its settings read and checked at once
 (``genjax.run.settings``), trained and evaluated (``genjax.run.experiment``:
 ``train_and_evaluate``), and a trained run restored from its workdir
-(``genjax.run.restore``: ``load_trained``).
+(``genjax.run.restore``: ``load_trained``); around a run, its workdir checked and locked
+(``genjax.run.workdir``), SIGTERM turned into a save and a clean stop
+(``genjax.run.preemption``) and the start-up of several processes (``genjax.run.distributed``).
 
 May import: every layer below and ``genjax.eval``; never ``genjax.tools``.
 """
