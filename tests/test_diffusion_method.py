@@ -165,7 +165,7 @@ def test_bad_inputs_are_one_line_errors():
 
 
 def _suite_config(steps: int):
-    config = tiny_diffusion_config(steps=steps)
+    config = tiny_diffusion_config(steps=steps, eval_every=steps)  # the suite once, at the end
     config.eval.suite.enabled = True
     return config
 

@@ -27,7 +27,7 @@ def test_output_has_the_input_shape(name):
 
 @pytest.mark.slow
 def test_labels_and_time_change_the_output_and_none_is_the_null_class():
-    net = UNet((8, 8, 1), 16, (1, 2), 1, (4,), num_classes=10)
+    net = UNet((8, 8, 1), 8, (1,), 1, (8,), num_classes=10, groups=4)  # attention too
     x = jax.random.normal(jax.random.key(0), (3, 8, 8, 1))
     params = jax.jit(net.init)(jax.random.key(1), x, jnp.zeros(3), jnp.zeros(3, jnp.int32))
     params = jax.tree.map(
