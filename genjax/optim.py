@@ -12,7 +12,7 @@ import optax
 from genjax.checks import check_at_least, check_choice, is_section, read_section
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
-SCHEDULES = ("constant", "cosine")
+SCHEDULES = ("constant", "cosine", "linear_tail")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,7 +24,9 @@ class OptimConfig:
       learning_rate: peak rate.
       b1, b2: Adam's moment decays.
       weight_decay: AdamW's decoupled decay.
-      schedule: "constant" or "cosine" (to learning_rate * final_lr_fraction at decay_steps).
+      schedule: "constant"; "cosine" (to learning_rate * final_lr_fraction at decay_steps);
+        "linear_tail": constant for the first half of decay_steps, then linear to 0 at its end
+        (pix2pix and CycleGAN: n_epochs constant, as many decaying).
       warmup_steps: linear warmup from 0.
       decay_steps: length of the cosine decay (0: the optimizer's whole run).
       final_lr_fraction: the cosine's floor as a fraction of the peak.
@@ -69,11 +71,21 @@ class OptimConfig:
 
 
 def make_schedule(cfg: OptimConfig, total_steps: int) -> optax.Schedule:
-    """Linear warmup over ``warmup_steps`` then constant or cosine decay to
-    ``learning_rate * final_lr_fraction`` at ``decay_steps`` (0: ``total_steps``)."""
+    """Linear warmup over ``warmup_steps`` then the schedule: constant, cosine decay to
+    ``learning_rate * final_lr_fraction`` at ``decay_steps`` (0: ``total_steps``), or
+    constant then linear to 0 over the second half of ``decay_steps``."""
     decay_steps = cfg.decay_steps or total_steps
     if cfg.schedule == "constant":
         main = optax.constant_schedule(cfg.learning_rate)
+    elif cfg.schedule == "linear_tail":
+        half = max((decay_steps - cfg.warmup_steps) // 2, 1)
+        main = optax.join_schedules(
+            [
+                optax.constant_schedule(cfg.learning_rate),
+                optax.linear_schedule(cfg.learning_rate, 0.0, half),
+            ],
+            [decay_steps - cfg.warmup_steps - half],
+        )
     else:
         main = optax.cosine_decay_schedule(
             cfg.learning_rate, max(decay_steps - cfg.warmup_steps, 1), alpha=cfg.final_lr_fraction

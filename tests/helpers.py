@@ -1,6 +1,6 @@
 """Small configs shared by the training tests."""
 
-from configs import dbn, diffusion, gan, rbm, vae
+from configs import dbn, diffusion, gan, rbm, translation, vae
 
 
 def _fast(c, steps: int, train: dict):
@@ -175,10 +175,31 @@ def tiny_sparse_coding_config(steps: int = 20, **train):
     return _fast(c, steps, train)
 
 
+def tiny_translation_config(variant: str = "pix2pix", steps: int = 20, **train):
+    """A fast translation config: pix2pix / l1 colorizing 16x16 photo patches (a 4-level U-Net
+    of 8 channels, flips on), or CycleGAN on digits <-> mnist5k at 16x16 (2 residual blocks
+    of 8 channels, a pool of 8 fakes)."""
+    task = "digits_mnist5k" if variant == "cyclegan" else "colorization"
+    c = translation.get_config(f"variant={variant},task={task}")
+    c.model.generator_features = 8
+    if variant != "l1":
+        c.model.discriminator_features = 8
+    if variant == "cyclegan":
+        c.model.resnet_blocks = 2
+        c.loss.pool_size = 8
+    else:
+        c.data.update(image_size=16, load_size=20)  # random 16x16 crops of 20x20 patches
+    c.optim.decay_steps = 100  # fixed horizon, so runs of different lengths share a schedule
+    c.eval.batch_size = 64
+    return _fast(c, steps, train)
+
+
 def tiny_config_of(method: str, **train):
     """The fast config of any method, by name."""
     if method in ("gan", "cgan", "vaegan"):
         return tiny_gan_config(method, **train)
+    if method in ("pix2pix", "l1", "cyclegan"):
+        return tiny_translation_config(method, **train)
     makers = {
         "diffusion": tiny_diffusion_config,
         "rbm": tiny_rbm_config,

@@ -54,7 +54,8 @@ def test_bfloat16_compute_keeps_float32_weights_and_tracks_the_float32_loss():
 
 @pytest.fixture(scope="module")
 def batches():
-    """Two train batches of 32 gray and 32 binary digits (labels too)."""
+    """Two train batches of 32 gray and 32 binary digits (labels too), and of each
+    translation task the translation methods' tiny configs use."""
     from genjax.data import DataConfig, load_data
 
     out = {}
@@ -65,6 +66,12 @@ def batches():
                 data.transform({k: v[i : i + 32] for k, v in data.train.items()}) for i in (0, 32)
             ]
             out[variant, pixel_range] = rows
+    for method in ("pix2pix", "cyclegan"):  # the translation methods' batches
+        data = data_of(tiny_config_of(method))
+        name = data.info.pairing and tiny_config_of(method).data.name
+        out[name] = [
+            data.transform({k: v[i : i + 32] for k, v in data.train.items()}) for i in (0, 32)
+        ]
     return out
 
 
@@ -72,7 +79,10 @@ def _training(method: str, dtype: str, k: int, batches):
     """(init, step, example batch, the step's inputs for two steps) of a tiny config."""
     config = tiny_config_of(method, steps_per_call=k, log_every=2, **RUN.get(method, {}))
     config.train.compute_dtype = dtype
-    rows = batches[config.data.variant, config.data.pixel_range]
+    if config.data.name in batches:  # translation pairs
+        rows = batches[config.data.name]
+    else:
+        rows = batches[config.data.variant, config.data.pixel_range]
     rows = [jax.tree.map(jnp.asarray, r) for r in rows]
     init, step = training_of(config)
     calls = [jax.tree.map(lambda *xs: jnp.stack(xs), *rows)] if k == 2 else rows

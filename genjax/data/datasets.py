@@ -8,6 +8,8 @@ import numpy as np
 import tensorflow_datasets as tfds
 
 from genjax.data.embedded.digits import GenjaxDigits
+from genjax.data.embedded.mnist5k import GenjaxMnist5k
+from genjax.data.embedded.photos import GenjaxPhotos, GenjaxPhotos64
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,6 +46,17 @@ class DatasetSpec:
 
 DATASETS: dict[str, DatasetSpec] = {
     "digits": DatasetSpec("genjax_digits", (8, 8, 1), 16, 10, builder=GenjaxDigits),
+    # The 8x8 digits upsampled to 16x16 (bilinear, 17 levels kept): domain A of digits_mnist5k.
+    "digits_16px": DatasetSpec(
+        "genjax_digits", (8, 8, 1), 16, 10, builder=GenjaxDigits, crop_resize=((8, 8), 16)
+    ),
+    "mnist5k": DatasetSpec("genjax_mnist5k", (28, 28, 1), 255, 10, builder=GenjaxMnist5k),
+    # mnist5k downsampled to 16x16 (bilinear, antialiased): domain B of digits_mnist5k.
+    "mnist5k_16px": DatasetSpec(
+        "genjax_mnist5k", (28, 28, 1), 255, 10, builder=GenjaxMnist5k, crop_resize=((28, 28), 16)
+    ),
+    "photos": DatasetSpec("genjax_photos", (32, 32, 3), 255, 0, builder=GenjaxPhotos),
+    "photos64": DatasetSpec("genjax_photos64", (64, 64, 3), 255, 0, builder=GenjaxPhotos64),
     "mnist": DatasetSpec("mnist", (28, 28, 1), 255, 10),
     "fashion_mnist": DatasetSpec("fashion_mnist", (28, 28, 1), 255, 10),
     "binarized_mnist": DatasetSpec(
@@ -94,10 +107,26 @@ def open_source(name: str, split: str, data_dir: str | None = None, download: bo
         if not builder.is_prepared():
             builder.download_and_prepare()
         return builder.as_data_source(split=spec.splits[split])
+    return open_tfds(spec.tfds_name, spec.splits[split], data_dir, download, name)
+
+
+def open_tfds(tfds_name: str, split: str, data_dir: str, download: bool, name: str):
+    """``tfds.data_source`` of a TFDS dataset in array_record format.
+
+    Args:
+      tfds_name: the TFDS name, with its config if any (e.g. "cycle_gan/facades").
+      split: the TFDS split name.
+      data_dir: TFDS data directory.
+      download: let TFDS download and prepare a missing dataset (needs internet).
+      name: the genjax name, for the prepare command of the error.
+
+    Returns:
+      A random-access source; a one-line DatasetNotPreparedError if it is absent.
+    """
     try:
         return tfds.data_source(
-            spec.tfds_name,
-            split=spec.splits[split],
+            tfds_name,
+            split=split,
             data_dir=data_dir,
             download=download,
             builder_kwargs={"file_format": "array_record"},
@@ -112,22 +141,27 @@ def open_source(name: str, split: str, data_dir: str | None = None, download: bo
         ) from err
 
 
-def read_all(source, spec: DatasetSpec, chunk: int = 1024) -> dict[str, np.ndarray]:
+def read_all(
+    source, spec: DatasetSpec, chunk: int = 1024, extra: tuple[str, ...] = ()
+) -> dict[str, np.ndarray]:
     """Read a whole split into memory as ``{"image": uint8 [N, H, W, C], "label"?: int32 [N]}``.
 
     Args:
       source: a random-access source from ``open_source``.
       spec: its dataset spec (for cropping and labels).
       chunk: records processed (cropped, stacked) at a time.
+      extra: further features to stack as they are stored (e.g. photos' "edges", "photo").
 
     Returns:
       Dict of stacked numpy arrays.
     """
     from genjax.data.transforms import center_crop_resize
 
-    images, labels = [], []
+    images, labels, more = [], [], {key: [] for key in extra}
     for start in range(0, len(source), chunk):
         records = [source[i] for i in range(start, min(start + chunk, len(source)))]
+        for key in extra:
+            more[key].append(np.stack([np.asarray(r[key]) for r in records]))
         batch = np.stack([np.asarray(r["image"]) for r in records])
         if spec.crop_resize is not None:
             batch = center_crop_resize(batch, *spec.crop_resize)
@@ -137,4 +171,4 @@ def read_all(source, spec: DatasetSpec, chunk: int = 1024) -> dict[str, np.ndarr
     out = {"image": np.concatenate(images)}
     if spec.num_classes:
         out["label"] = np.concatenate(labels)
-    return out
+    return {**out, **{key: np.concatenate(parts) for key, parts in more.items()}}

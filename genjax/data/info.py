@@ -16,6 +16,13 @@ class DataInfo:
       pixel_range: "unit" [0, 1] or "symmetric" [-1, 1] for non-binary data.
       levels: largest raw pixel value: gray images lie on levels + 1 evenly spaced values
         (17 for digits, 256 for 8-bit images), the bins of a discrete likelihood.
+      input_shape: translation data: (H, W, C) of the input (source, domain-A) images at
+        image_size; None for ordinary datasets.
+      pairing: "paired" or "unpaired" for translation data, "" for ordinary datasets.
+      flip: translation data: flip training pairs horizontally (done by the method).
+
+    For translation data image_shape, num_classes and levels describe the target (domain-B)
+    images, binary is False and pixel_range "symmetric".
     """
 
     image_shape: tuple[int, int, int]
@@ -23,6 +30,9 @@ class DataInfo:
     binary: bool
     pixel_range: str = "unit"
     levels: int = 255
+    input_shape: tuple[int, int, int] | None = None
+    pairing: str = ""
+    flip: bool = False
 
     @property
     def num_pixels(self) -> int:

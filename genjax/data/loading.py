@@ -1,5 +1,5 @@
 """From the config's data section to in-memory splits, their transform and the DataInfo methods
-are built on."""
+are built on: ordinary datasets (``DATASETS``) and translation tasks (``translation.py``)."""
 
 import dataclasses
 from collections.abc import Callable, Mapping
@@ -7,11 +7,20 @@ from collections.abc import Callable, Mapping
 import numpy as np
 
 from genjax.checks import check_choice, read_section
-from genjax.data.datasets import get_spec, open_source, read_all
+from genjax.data import translation
+from genjax.data.datasets import DATASETS, get_spec, open_source, read_all
 from genjax.data.info import DataInfo
 from genjax.data.transforms import PIXEL_RANGES, VARIANTS, preprocess
 
 Batch = dict[str, np.ndarray]
+# The fields that apply to translation tasks only, with their defaults.
+TRANSLATION_FIELDS = {
+    "image_size": 0,
+    "load_size": 0,
+    "flip": False,
+    "channels": 0,
+    "direction": "AtoB",
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -19,11 +28,20 @@ class DataConfig:
     """``config.data``.
 
     Attributes:
-      name: a ``genjax.data.DATASETS`` name.
-      variant: "binary" (thresholded at half the range) or "gray".
-      pixel_range: "unit" [0, 1] or "symmetric" [-1, 1] for gray data.
+      name: a ``genjax.data.DATASETS`` name, or a translation task: "photo_colorization",
+        "photo_edges", "digits_mnist5k", "folder:PATH" or "cycle_gan/NAME".
+      variant: "binary" (thresholded at half the range) or "gray" (translation: "gray").
+      pixel_range: "unit" [0, 1] or "symmetric" [-1, 1] for gray data (translation:
+        "symmetric").
       data_dir: TFDS data directory ("": $TFDS_DATA_DIR or ~/tensorflow_datasets).
       download: let TFDS download a missing dataset (needs internet).
+      image_size: translation: side length of the images (0: the task's default, 32 for the
+        photo tasks, 16 for digits_mnist5k, 256 for folders and cycle_gan).
+      load_size: translation: side length of the stored training images, randomly cropped to
+        image_size by the method (0: image_size; the pix2pix paper's 286 for 256).
+      flip: translation: flip training pairs horizontally (done by the method).
+      channels: translation: 0 for the task's own; 1 (luma) or 3 for folder: and cycle_gan/.
+      direction: translation: "AtoB", or "BtoA" to swap input and target.
     """
 
     name: str = "digits"
@@ -31,16 +49,49 @@ class DataConfig:
     pixel_range: str = "unit"
     data_dir: str = ""
     download: bool = False
+    image_size: int = 0
+    load_size: int = 0
+    flip: bool = False
+    channels: int = 0
+    direction: str = "AtoB"
 
     def __post_init__(self):
-        get_spec(self.name)
         check_choice("data.variant", self.variant, VARIANTS)
         check_choice("data.pixel_range", self.pixel_range, PIXEL_RANGES)
+        check_choice("data.direction", self.direction, translation.DIRECTIONS)
+        if not translation.is_translation(self.name):
+            _check_ordinary(self)
+            return
+        if self.variant != "gray" or self.pixel_range != "symmetric":
+            raise ValueError(
+                f"translation data {self.name} is gray-level in [-1, 1]: set "
+                "data.variant='gray' and data.pixel_range='symmetric'"
+            )
+        translation.check_options(self.name, self.image_size, self.load_size, self.channels)
+
+    @property
+    def is_translation(self) -> bool:
+        """Whether ``name`` is a translation task."""
+        return translation.is_translation(self.name)
 
     @classmethod
     def read(cls, section: Mapping | None, strict: bool = True) -> "DataConfig":
         """The typed data section (one-line errors for unknown fields and values)."""
         return read_section(section, cls, "data", owner="the data pipeline", strict=strict)
+
+
+def _check_ordinary(cfg: DataConfig) -> None:
+    """One-line errors for an unknown dataset, or translation fields set for an ordinary one."""
+    if cfg.name not in DATASETS:
+        raise ValueError(
+            f"unknown dataset {cfg.name!r}; valid datasets: {', '.join(sorted(DATASETS))}; "
+            f"translation: {', '.join(translation.TRANSLATION_TASKS)}, folder:PATH, cycle_gan/NAME"
+        )
+    set_ = [f"data.{k}" for k, default in TRANSLATION_FIELDS.items() if getattr(cfg, k) != default]
+    if set_:
+        raise ValueError(
+            f"{', '.join(set_)} apply to translation data only, not to {cfg.name}: remove them"
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,14 +105,35 @@ class Data:
 
 
 def describe(cfg: DataConfig) -> DataInfo:
-    """The DataInfo of a dataset from its spec and the data section, without reading it."""
+    """The DataInfo of a dataset from its spec and the data section, without reading it (a
+    folder: task's layout is told from its subfolders' names)."""
+    if cfg.is_translation:
+        return translation.translation_info(
+            cfg.name, cfg.image_size, cfg.channels, cfg.direction, cfg.flip
+        )
     spec = get_spec(cfg.name)
     binary = cfg.variant == "binary" or spec.levels == 1
     return DataInfo(spec.output_shape, spec.num_classes, binary, cfg.pixel_range, spec.levels)
 
 
+def load_translation(cfg: DataConfig) -> Data:
+    """Read a translation task's splits (aligned rows, see ``translation.py``), oriented by
+    ``cfg.direction``, with the transform to [-1, 1]."""
+    splits = {}
+    for split in ("train", "test"):
+        rows = translation.read_split(
+            cfg.name, split, cfg.image_size, cfg.load_size, cfg.channels, cfg.data_dir, cfg.download
+        )
+        splits[split] = translation.swap_direction(rows) if cfg.direction == "BtoA" else rows
+    info = describe(cfg)
+    levels = translation.input_levels(cfg.name, cfg.channels, cfg.direction)
+    return Data(
+        splits["train"], splits["test"], translation.translation_transform(info, levels), info
+    )
+
+
 def load_data(cfg: DataConfig) -> Data:
-    """Open, read and describe a dataset.
+    """Open, read and describe a dataset (or a translation task).
 
     Args:
       cfg: the typed data section.
@@ -69,6 +141,8 @@ def load_data(cfg: DataConfig) -> Data:
     Returns:
       A Data; images are transformed per batch by ``transform`` (vectorised numpy).
     """
+    if cfg.is_translation:
+        return load_translation(cfg)
     spec = get_spec(cfg.name)
     splits = {
         split: read_all(open_source(cfg.name, split, cfg.data_dir or None, cfg.download), spec)

@@ -3,7 +3,9 @@
 Every family's objective is here: likelihoods and the one Gaussian KL; ELBO, β-ELBO, IWAE and
 the Gaussian-posterior log-weights; the adversarial games, their penalties and the VAE-GAN's
 feature error; the diffusion regressions and bound terms; contrastive divergence; the
-(reweighted) wake-sleep surrogate; the sparse autoencoder and sparse coding objectives.
+(reweighted) wake-sleep surrogate; the sparse autoencoder and sparse coding objectives; the
+translation losses of pix2pix and CycleGAN (L1, cycle, identity, patch adversarial games) and
+their pool of past fakes.
 
 May import: jax, numpy, optax and the standard library only. Import any one alone:
 ``from genjax.losses import elbo_loss`` loads no data, checkpoint or model code.
@@ -45,6 +47,18 @@ from genjax.losses.likelihoods import (
     standard_normal_log_density,
 )
 from genjax.losses.sparse_coding import sparse_coding_objective
+from genjax.losses.translation import (
+    PATCH_GAN_LOSSES,
+    cycle_consistency_loss,
+    identity_loss,
+    l1_loss,
+    patch_lsgan_discriminator,
+    patch_lsgan_generator,
+    patch_vanilla_discriminator,
+    patch_vanilla_generator,
+    pool_init,
+    pool_query,
+)
 from genjax.losses.vae import (
     beta_elbo,
     elbo,
@@ -96,4 +110,14 @@ __all__ = [
     "sparse_coding_objective",
     "standard_normal_log_density",
     "wake_sleep_loss",
+    "PATCH_GAN_LOSSES",
+    "cycle_consistency_loss",
+    "identity_loss",
+    "l1_loss",
+    "patch_lsgan_discriminator",
+    "patch_lsgan_generator",
+    "patch_vanilla_discriminator",
+    "patch_vanilla_generator",
+    "pool_init",
+    "pool_query",
 ]

@@ -19,10 +19,12 @@ from typing import Any
 from genjax.data.info import DataInfo
 from genjax.methods import (
     autoencoder,
+    cyclegan,
     dbn,
     diffusion,
     gan,
     helmholtz,
+    pix2pix,
     rbm,
     sparse_coding,
     vae,
@@ -99,6 +101,21 @@ METHODS: dict[str, Family] = {
     "dbn": _own_section(dbn, "dbn", _dbn_borrows),
     "sparse_coding": _own_section(sparse_coding, "sparse_coding"),
     "helmholtz": _own_section(helmholtz, "helmholtz", lambda c: {"eval": NLL_FIELDS}),
+    **{
+        variant: Family(
+            read=functools.partial(pix2pix.read_config, variant=variant),
+            build=pix2pix.build,
+            sections=("model", "loss"),
+            borrows=lambda config: {"optim": pix2pix.PLAYERS},
+        )
+        for variant in pix2pix.VARIANTS
+    },
+    "cyclegan": Family(
+        read=cyclegan.read_config,
+        build=cyclegan.build,
+        sections=("model", "loss"),
+        borrows=lambda config: {"optim": cyclegan.PLAYERS},
+    ),
 }
 
 

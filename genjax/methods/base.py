@@ -96,6 +96,9 @@ class Method:
       conditional: ``sample`` honours labels (class-conditional accuracy is scored).
       report: (params, batches, key) -> (scalars, images), the heavy end-of-training
         evaluation (e.g. importance-sampled NLL, traversals); batches yields (batch, mask).
+      translate: a translation method's map, ``translate(params, inputs, key, reverse=False)``
+        -> outputs: model-space images [B, H, W, C] in [-1, 1] from the input domain to the
+        target one (``reverse``: back, for CycleGAN). None for the generative families.
     """
 
     name: str
@@ -108,6 +111,7 @@ class Method:
     trajectory: bool = False
     conditional: bool = False
     report: Report | None = None
+    translate: Callable[..., jax.Array] | None = None
 
     def __post_init__(self):
         if bool(self.players) == (self.loss is not None):

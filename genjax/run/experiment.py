@@ -18,6 +18,11 @@ from genjax.data import Data, describe, load_data, to_global, train_iterator
 from genjax.eval.report import write_report, write_samples
 from genjax.eval.suite import Suite, build_suite, numeric
 from genjax.eval.test_split import evaluate, make_eval_step
+from genjax.eval.translation import (
+    TranslationSuite,
+    build_translation_suite,
+    evaluate_translation,
+)
 from genjax.methods import Method
 from genjax.run import distributed
 from genjax.run.preemption import preemption_watch
@@ -50,7 +55,7 @@ class Experiment:
     data: Data
     method: Method
     keys: dict[str, jax.Array]
-    suite: Suite | None
+    suite: Suite | TranslationSuite | None
     manager: Any
     iterator: Any
     state: TrainState
@@ -73,7 +78,7 @@ def build(settings: Settings) -> tuple[Method, Any, Any]:
     """The method and its (init, step) pair, built from the data's description alone: every
     error in the config or against the data's kind is raised before any data is read."""
     method = settings.family.build(settings.method_settings, describe(settings.data))
-    if settings.eval.suite.enabled and method.sample is None:
+    if settings.eval.suite.enabled and method.sample is None and method.translate is None:
         raise ValueError(
             f"eval.suite.enabled needs a method that generates samples and {settings.method} "
             "does not: set --config.eval.suite.enabled=False"
@@ -97,7 +102,9 @@ def setup(s: Settings, workdir: str) -> Experiment:
     root = jax.random.key(s.seed)
     keys = {name: jax.random.fold_in(root, i) for i, name in enumerate(KEY_NAMES)}
     suite = None
-    if s.eval.suite.enabled:
+    if s.eval.suite.enabled and method.translate is not None:
+        suite = build_translation_suite(s.eval.suite, data, s.data, s.seed)
+    elif s.eval.suite.enabled:
         suite = build_suite(s.eval.suite, data, s.data.name, s.seed, s.data.data_dir)
     local = s.train.batch_size // jax.process_count()
     example = to_global(data.transform({k: v[:local] for k, v in data.train.items()}), shard)
@@ -166,7 +173,14 @@ def evaluate_at(exp: Experiment, params, step: int) -> Evaluation:
     num = exp.settings.eval.num_samples
     write_samples(exp.method, params, num, key, exp.workdir, exp.writer, step)
     quality = {}
-    if exp.suite is not None:
+    if isinstance(exp.suite, TranslationSuite):
+        suite_key = jax.random.fold_in(exp.keys["suite"], step)
+        model = evaluate_translation(exp.suite, exp.method, params, suite_key)
+        for name, result in model.items():
+            exp.writer.scalars(step, f"suite_{name}", numeric(result))
+            exp.writer.scalars(step, f"suite_{name}_baseline", numeric(exp.suite.baseline[name]))
+        quality = {"model": model, "baseline": exp.suite.baseline}
+    elif exp.suite is not None:
         suite_key = jax.random.fold_in(exp.keys["suite"], step)
         model = exp.suite.evaluate(exp.method, params, suite_key, exp.settings.eval.suite.chunk)
         exp.writer.scalars(step, "suite", numeric(model))

@@ -59,7 +59,9 @@ def load_trained(
     settings = read_settings(config, strict=False)
     method, init_fn, _ = build(settings)
     data = load_data(settings.data)
-    example = data.transform({k: v[:2] for k, v in data.train.items()})
+    # A training batch's shapes: a model state may hold per-batch arrays (CycleGAN's fakes).
+    rows = settings.train.batch_size // jax.process_count()
+    example = data.transform({k: v[:rows] for k, v in data.train.items()})
     repl = replicated(make_mesh())
     abstract = to_saved(jax.eval_shape(init_fn, jax.random.key(0), example))
     abstract = jax.tree.map(
