@@ -50,3 +50,14 @@ def compilation_cache(tmp_path_factory):
     jax.config.update("jax_compilation_cache_dir", path)
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
     yield path
+
+
+
+def pytest_collection_modifyitems(config, items):
+    """Modules with end-to-end (slow) tests first, each module's tests kept together (its
+    module-scoped fixtures are built once): pytest-xdist hands the list out in order, so the
+    long runs start at once on both workers and the modules of short tests fill the gaps at
+    the end, instead of one long test running alone after everything else has finished."""
+    del config
+    heavy = {item.module.__name__ for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.module.__name__ not in heavy)

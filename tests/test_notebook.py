@@ -72,3 +72,20 @@ def test_energy_notebook_executes(tmp_path):
     assert start == rbm  # the top started as the RBM transposed: the DBN is the RBM
     dbn, rbm_alone = found(DBN_LINE, text)
     assert dbn < rbm_alone, (dbn, rbm_alone)  # the greedy layer helps
+
+
+PIX2PIX_LINE = re.compile(
+    r"pix2pix on held-out photographs: PSNR (\S+) dB, SSIM (\S+), FD (\S+); gray input: "
+    r"PSNR (\S+) dB, SSIM (\S+), FD (\S+) \((\d+) patches\)"
+)
+
+
+@pytest.mark.slow
+def test_translation_notebook_executes(tmp_path):
+    run = repr(str(tmp_path / "run"))
+    overrides = {"STEPS": "20", "FEATURE_STEPS": "200", "WIDTH": "8", "WORKDIR": run}
+    text, pngs = execute("translation.ipynb", overrides, tmp_path)
+    assert pngs >= 2
+    psnr, ssim, fd, gray_psnr, gray_ssim, gray_fd, patches = found(PIX2PIX_LINE, text)
+    assert patches == 690 and 0 < ssim <= 1 and 0 < gray_ssim <= 1
+    assert all(math.isfinite(v) and v > 0 for v in (psnr, fd, gray_psnr, gray_fd))
