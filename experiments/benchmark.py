@@ -45,6 +45,9 @@ DEFAULT_CONFIGS = {
     "dbn": "configs/dbn.py",
     "sparse_coding": "configs/sparse_coding.py",
     "helmholtz": "configs/helmholtz.py",
+    "pix2pix": "configs/translation.py",
+    "l1": "configs/translation.py:variant=l1",
+    "cyclegan": "configs/translation.py:variant=cyclegan",
 }
 # Rows --all adds after the defaults: the options of issue 7 on the MLP VAE and the U-Net.
 OPTION_ROWS = {

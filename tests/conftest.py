@@ -52,7 +52,6 @@ def compilation_cache(tmp_path_factory):
     yield path
 
 
-
 def pytest_collection_modifyitems(config, items):
     """Modules with end-to-end (slow) tests first, each module's tests kept together (its
     module-scoped fixtures are built once): pytest-xdist hands the list out in order, so the

@@ -187,3 +187,25 @@ def test_cyclegan_resume_is_bitwise_with_its_pools_and_scores_both_directions(
     assert baseline["ab"]["label_preservation"] > 0.3  # digits read by the MNIST classifier
     for name in ("cycle_aba", "cycle_bab"):
         assert (tmp_path / "straight" / f"{name}.png").exists()
+
+
+@pytest.mark.parametrize("variant", ["pix2pix", "l1", "cyclegan"])
+def test_every_config_reads_and_describes_its_data_without_loading_it(variant, tmp_path):
+    """Each variant's configs for the embedded tasks and the TFDS cycle_gan datasets (paper
+    sizes) read into typed settings and build their method from the data's description."""
+    from configs import translation
+    from genjax.data import describe
+    from genjax.run.settings import read_settings
+
+    tasks = (
+        ("digits_mnist5k", "horse2zebra") if variant == "cyclegan" else ("colorization", "edges")
+    )
+    for task in tasks:
+        settings = read_settings(translation.get_config(f"variant={variant},task={task}"))
+        info = describe(settings.data)
+        method = settings.family.build(settings.method_settings, info)
+        assert method.translate is not None and info.pairing in ("paired", "unpaired")
+    assert translation.get_config(f"variant={variant},task=horse2zebra").data.image_size == 256
+    folder = translation.get_config(f"variant={variant},task=folder")
+    with pytest.raises(ValueError, match="needs a folder: folder:PATH"):
+        read_settings(folder)
