@@ -52,6 +52,15 @@ def compilation_cache(tmp_path_factory):
     yield path
 
 
+# The modules whose tests take longest here (pytest --durations), started first of all.
+LONGEST_MODULES = (
+    "tests.test_notebook",
+    "tests.test_diffusion_method",
+    "tests.test_translation_method",
+    "tests.test_multiprocess",
+)
+
+
 def pytest_collection_modifyitems(config, items):
     """Modules with end-to-end (slow) tests first, each module's tests kept together (its
     module-scoped fixtures are built once): pytest-xdist hands the list out in order, so the
@@ -59,4 +68,10 @@ def pytest_collection_modifyitems(config, items):
     the end, instead of one long test running alone after everything else has finished."""
     del config
     heavy = {item.module.__name__ for item in items if item.get_closest_marker("slow")}
-    items.sort(key=lambda item: item.module.__name__ not in heavy)
+    longest = {name: i for i, name in enumerate(LONGEST_MODULES)}
+    items.sort(
+        key=lambda item: (
+            item.module.__name__ not in heavy,
+            longest.get(item.module.__name__, len(longest)),
+        )
+    )
