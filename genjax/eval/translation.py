@@ -41,12 +41,13 @@ def feature_datasets(data: DataConfig) -> tuple[str | None, str | None]:
     return (b, a) if data.direction == "BtoA" else (a, b)
 
 
-def domain_rows(data: Data, side: str) -> dict[str, np.ndarray]:
-    """The test split's unique images of one side ("input" or "image") with their labels."""
+def domain_rows(data: Data, side: str, model: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The test split's unique images of one side ("input" or "image"): raw, in model space
+    (from ``model``, the transformed split) and their labels."""
     test, label = data.test, "input_label" if side == "input" else "label"
     weight = test.get(f"{side}_weight")
     keep = np.ones(len(test[side]), bool) if weight is None else np.asarray(weight) > 0
-    rows = {"image": test[side][keep]}
+    rows = {"image": test[side][keep], "model": np.asarray(model[side])[keep]}
     if label in test:
         rows["label"] = np.asarray(test[label])[keep]
     return rows
@@ -84,19 +85,11 @@ class TranslationSuite:
     baseline: dict[str, dict]
 
 
-def _transform(data: Data, rows: dict, side: str) -> np.ndarray:
-    """Model-space images of one side's raw rows (the data's own transform)."""
-    other = "image" if side == "input" else "input"
-    batch = {side: rows["image"], other: rows["image"][:0]}
-    empty = {k: v[:0] for k, v in data.test.items() if k not in (side, other)}
-    return np.asarray(data.transform({**empty, **batch})[side])
-
-
-def _direction(cfg: SuiteConfig, data: Data, name: str, dataset: str | None) -> Direction:
+def _direction(
+    cfg: SuiteConfig, data: Data, model: dict, name: str, dataset: str | None
+) -> Direction:
     source_side, target_side = ("input", "image") if name == "ab" else ("image", "input")
-    sources, targets = domain_rows(data, source_side), domain_rows(data, target_side)
-    sources["model"] = _transform(data, sources, source_side)
-    targets["model"] = _transform(data, targets, target_side)
+    sources, targets = domain_rows(data, source_side, model), domain_rows(data, target_side, model)
     space = reference = None
     provenance = {"split": "test", "sources": len(sources["image"])}
     if dataset is not None:
@@ -114,9 +107,10 @@ def build_translation_suite(cfg: SuiteConfig, data: Data, data_cfg: DataConfig, 
     left as they are."""
     paired = data.info.pairing == "paired"
     a, b = feature_datasets(data_cfg)
-    directions = [_direction(cfg, data, "ab", b)]
+    model = data.transform(data.test)  # the whole test split in model space, once
+    directions = [_direction(cfg, data, model, "ab", b)]
     if not paired:
-        directions.append(_direction(cfg, data, "ba", a))
+        directions.append(_direction(cfg, data, model, "ba", a))
     settings = {"kid_subsets": cfg.kid_subsets, "pr_k": cfg.pr_k, "seed": seed}
     suite = TranslationSuite(tuple(directions), paired, settings, {})
     baseline = {d.name: judge(suite, d, d.sources["model"]) for d in directions}
