@@ -209,3 +209,32 @@ def test_every_config_reads_and_describes_its_data_without_loading_it(variant, t
     folder = translation.get_config(f"variant={variant},task=folder")
     with pytest.raises(ValueError, match="needs a folder: folder:PATH"):
         read_settings(folder)
+
+
+def test_translation_suite_uses_cached_feature_networks(tmp_path, monkeypatch):
+    """The suite loads each domain's cached feature network and never retrains it (a bug once
+    passed train_features as ``retrain``: every run trained both networks again)."""
+    from genjax.eval import feature_training
+    from genjax.eval.config import SuiteConfig
+    from genjax.eval.translation import build_translation_suite
+    from genjax.run.settings import read_settings
+
+    features = str(tmp_path / "features")
+    cached = {
+        d: feature_training.get_feature_space(d, feature_dir=features, steps=5)
+        for d in ("digits_16px", "mnist5k_16px")
+    }
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("retrained a cached feature network")
+
+    monkeypatch.setattr(feature_training, "train_feature_net", refuse)
+    config = tiny_translation_config("cyclegan")
+    suite = build_translation_suite(
+        SuiteConfig(feature_dir=features), data_of(config), read_settings(config).data
+    )
+    assert [d.space.meta["steps"] for d in suite.directions] == [5, 5]
+    assert [d.space.name for d in suite.directions] == [
+        cached["mnist5k_16px"].name,
+        cached["digits_16px"].name,
+    ]

@@ -86,14 +86,16 @@ class TranslationSuite:
 
 
 def _direction(
-    cfg: SuiteConfig, data: Data, model: dict, name: str, dataset: str | None
+    cfg: SuiteConfig, data: Data, model: dict, name: str, dataset: str | None, data_dir: str
 ) -> Direction:
     source_side, target_side = ("input", "image") if name == "ab" else ("image", "input")
     sources, targets = domain_rows(data, source_side, model), domain_rows(data, target_side, model)
     space = reference = None
     provenance = {"split": "test", "sources": len(sources["image"])}
     if dataset is not None:
-        space = get_feature_space(dataset, cfg.features, cfg.feature_dir, "", cfg.train_features)
+        space = get_feature_space(
+            dataset, cfg.features, cfg.feature_dir, data_dir, train_if_missing=cfg.train_features
+        )
         images = _to01(targets["model"])
         reference = extract(space, [(images, None)], with_probs=False)
         provenance.update(features=space.name, reference=f"{dataset} test ({len(images)} rows)")
@@ -108,9 +110,9 @@ def build_translation_suite(cfg: SuiteConfig, data: Data, data_cfg: DataConfig, 
     paired = data.info.pairing == "paired"
     a, b = feature_datasets(data_cfg)
     model = data.transform(data.test)  # the whole test split in model space, once
-    directions = [_direction(cfg, data, model, "ab", b)]
+    directions = [_direction(cfg, data, model, "ab", b, data_cfg.data_dir)]
     if not paired:
-        directions.append(_direction(cfg, data, model, "ba", a))
+        directions.append(_direction(cfg, data, model, "ba", a, data_cfg.data_dir))
     settings = {"kid_subsets": cfg.kid_subsets, "pr_k": cfg.pr_k, "seed": seed}
     suite = TranslationSuite(tuple(directions), paired, settings, {})
     baseline = {d.name: judge(suite, d, d.sources["model"]) for d in directions}
