@@ -88,6 +88,8 @@ def get_config(arg: str | None = None):
         dropout=0.0 if cyclegan else 0.5,
         test_dropout=not cyclegan,  # pix2pix keeps its dropout noise at test time
     )
+    if not cyclegan:  # colorization: the output keeps the input's luma, G gives the chroma
+        model["keep_luma"] = task == "colorization"
     if variant == "l1":  # the U-Net alone
         del model["discriminator_features"], model["discriminator_layers"]
     c.model = model

@@ -65,6 +65,28 @@ def test_methods_refuse_the_wrong_kind_of_data_in_one_line():
     assert build_method(cyclegan, _unpaired_info(1, 3)).translate is not None
 
 
+def test_with_luma_sets_the_luma_and_keeps_the_chroma():
+    from genjax.methods.translation import with_luma
+
+    rng = np.random.default_rng(1)
+    rgb = rng.uniform(-1, 1, (4, 5, 5, 3)).astype(np.float32)
+    luma = rng.uniform(-1, 1, (4, 5, 5, 1)).astype(np.float32)
+    out = np.asarray(with_luma(jnp.asarray(rgb), jnp.asarray(luma)))
+    y = lambda im: im @ np.array([0.299, 0.587, 0.114], np.float32)
+    np.testing.assert_allclose(y(out), luma[..., 0], atol=1e-6)
+    np.testing.assert_allclose(out - y(out)[..., None], rgb - y(rgb)[..., None], atol=1e-6)
+    gray = np.repeat(luma, 3, axis=-1)  # zero chroma: the gray input is the output
+    np.testing.assert_allclose(np.asarray(with_luma(jnp.zeros_like(rgb), luma)), gray, atol=1e-6)
+
+
+def test_keep_luma_needs_gray_to_rgb_data():
+    config = tiny_translation_config("pix2pix")
+    assert config.model.keep_luma  # the colorization configs keep the luma
+    info = DataInfo((16, 16, 3), 0, False, "symmetric", 255, (16, 16, 3), "paired")
+    with pytest.raises(ValueError, match="this data maps 3 to 3 channels: set model.keep_luma"):
+        build_method(config, info)
+
+
 def test_unet_size_must_divide_by_its_downsamplings():
     config = tiny_translation_config("l1")
     config.model.num_downs = 5
@@ -84,7 +106,8 @@ def pix2pix():
 
 def test_pix2pix_losses_are_the_papers(pix2pix):
     """The generator's loss is BCE(D(x, G(x)), 1) + 100 |G(x) − y| and the discriminator's
-    0.5 [BCE(D(x, y), 1) + BCE(D(x, G(x)), 0)], recomputed here from the networks."""
+    0.5 [BCE(D(x, y), 1) + BCE(D(x, G(x)), 0)], recomputed here from the networks; G(x)
+    keeps the input's luma (colorization)."""
     from genjax.methods.pix2pix import _views
 
     config, data, method, batch, params = pix2pix
@@ -94,6 +117,8 @@ def test_pix2pix_losses_are_the_papers(pix2pix):
     x, y = _views(data.info, batch, k_jit, train=True)
     assert x.shape == (8, 16, 16, 1) and y.shape == (8, 16, 16, 3)  # 16x16 crops of 20x20
     fake = method.translate(params, x, k_drop)  # test_dropout on: the training noise
+    y_of = lambda im: np.asarray(im) @ np.array([0.299, 0.587, 0.114], np.float32)
+    np.testing.assert_allclose(y_of(fake), np.asarray(x)[..., 0], atol=1e-5)
     logits = lambda out: method_networks_d(config, data, params, x, out)
     bce = lambda z, t: np.mean(np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z))))
     expected_g = bce(logits(fake), 1.0) + 100.0 * np.mean(np.abs(fake - y))

@@ -26,6 +26,7 @@ from genjax.methods.translation import (
     grid_rows,
     jitter,
     per_example_l1,
+    with_luma,
 )
 from genjax.methods.translation import read_config as read_translation
 from genjax.optim import make_optimizer
@@ -50,8 +51,9 @@ def _views(info: DataInfo, batch, key, train: bool):
     return both[..., : x.shape[-1]], both[..., x.shape[-1] :]
 
 
-def _translate(generator, params, x, key, dropout: bool):
-    return generator.apply(params["generator"], x, dropout=dropout, rngs={"dropout": key})
+def _translate(generator, params, x, key, dropout: bool, keep_luma: bool):
+    out = generator.apply(params["generator"], x, dropout=dropout, rngs={"dropout": key})
+    return with_luma(out, x) if keep_luma else out
 
 
 def discriminator_loss(nets, cfg: TranslationConfig, info: DataInfo, params, batch, key):
@@ -59,7 +61,9 @@ def discriminator_loss(nets, cfg: TranslationConfig, info: DataInfo, params, bat
     k_jit, k_drop = jax.random.split(key)
     x, y = _views(info, batch, k_jit, train=True)
     generator, discriminator = nets
-    fake = jax.lax.stop_gradient(_translate(generator, params, x, k_drop, True))
+    fake = jax.lax.stop_gradient(
+        _translate(generator, params, x, k_drop, True, cfg.model.keep_luma)
+    )
     judge = lambda out: discriminator.apply(params["discriminator"], jnp.concatenate([x, out], -1))
     return PATCH_GAN_LOSSES[cfg.loss.adversarial].discriminator(judge(y), judge(fake))
 
@@ -69,7 +73,7 @@ def generator_loss(nets, cfg: TranslationConfig, info: DataInfo, params, batch, 
     k_jit, k_drop = jax.random.split(key)
     x, y = _views(info, batch, k_jit, train=True)
     generator, discriminator = nets
-    fake = _translate(generator, params, x, k_drop, True)
+    fake = _translate(generator, params, x, k_drop, True, cfg.model.keep_luma)
     l1 = l1_loss(fake, y)
     if cfg.variant == "l1":
         return l1, {"l1": l1}
@@ -82,6 +86,12 @@ def build(cfg: TranslationConfig, info: DataInfo) -> Method:
     """The paired Method of ``cfg`` ("pix2pix": two players; "l1": one loss)."""
     check_translation_data(info, cfg.variant, "paired")
     size, out_channels = info.image_shape[0], info.image_shape[-1]
+    in_channels = info.input_shape[-1]
+    if cfg.model.keep_luma and (in_channels, out_channels) != (1, 3):
+        raise ValueError(
+            f"model.keep_luma keeps a gray input's luma in an RGB output; this data maps "
+            f"{in_channels} to {out_channels} channels: set model.keep_luma=False"
+        )
     nets = (build_generator(cfg.model, size, out_channels), build_discriminator(cfg.model))
     test_dropout = cfg.model.test_dropout and cfg.model.dropout > 0
 
@@ -96,7 +106,7 @@ def build(cfg: TranslationConfig, info: DataInfo) -> Method:
     def translate(params, x, key, reverse: bool = False):
         if reverse:
             raise ValueError(f"method {cfg.variant} translates one way only (input -> target)")
-        return _translate(nets[0], params, x, key, test_dropout)
+        return _translate(nets[0], params, x, key, test_dropout, cfg.model.keep_luma)
 
     def eval_metrics(params, batch, key):
         out = translate(params, batch["input"], key)

@@ -15,6 +15,7 @@ import numpy as np
 
 from genjax.checks import check_at_least, check_choice, read_borrowed, read_section
 from genjax.data import DataInfo
+from genjax.data.embedded.photos import LUMA
 from genjax.losses import PATCH_GAN_LOSSES
 from genjax.models.translation import PatchDiscriminator, ResnetGenerator, UNetGenerator
 from genjax.optim import OptimConfig
@@ -30,6 +31,7 @@ ONLY = {
     "cycle_weight": ("cyclegan",),
     "identity_weight": ("cyclegan",),
     "pool_size": ("cyclegan",),
+    "keep_luma": ("pix2pix", "l1"),
 }
 
 
@@ -49,6 +51,10 @@ class TranslationModel:
         run without --eval), "instance" or "none".
       dropout: generator dropout (pix2pix's U-Net: 0.5, its only noise; CycleGAN: 0).
       test_dropout: keep dropout on when translating test images (pix2pix does).
+      keep_luma: colorization: the output keeps the input's BT.601 luma and the generator
+        supplies only the chrominance (``with_luma``): the authors' colorization predicts
+        Lab's ab from L; this is its linear form, in which the gray input is exactly the
+        output of zero chrominance.
     """
 
     generator: str = "unet"
@@ -60,6 +66,7 @@ class TranslationModel:
     norm: str = "batch"
     dropout: float = 0.5
     test_dropout: bool = True
+    keep_luma: bool = False
 
     def __post_init__(self):
         check_choice("model.generator", self.generator, GENERATORS)
@@ -177,6 +184,23 @@ def build_generator(model: TranslationModel, size: int, out_channels: int):
         norm=model.norm,
         dropout=model.dropout,
     )
+
+
+def with_luma(rgb: jax.Array, luma: jax.Array) -> jax.Array:
+    """``rgb`` with its BT.601 luma replaced by ``luma``: rgb − Y(rgb) + luma on each channel.
+
+    Y's weights sum to 1, so Y(result) = luma exactly, in any affine pixel range (model space
+    [-1, 1] included); the chrominance (rgb − Y(rgb)) is kept.
+
+    Args:
+      rgb: [..., 3] images.
+      luma: [..., 1] the luma to keep.
+
+    Returns:
+      [..., 3].
+    """
+    y = rgb @ jnp.asarray(LUMA, rgb.dtype)
+    return rgb - y[..., None] + luma
 
 
 def build_discriminator(model: TranslationModel) -> PatchDiscriminator:
