@@ -123,3 +123,23 @@ def test_eval_batches_pad_and_mask_the_last_batch(digits):
     assert masks.sum() == 297 and masks[:297].all()
     labels = np.concatenate([b["label"] for b, _ in batches])[:297]
     np.testing.assert_array_equal(labels, digits["test"]["label"])
+
+
+def test_an_embedded_dataset_is_prepared_by_one_process_while_others_wait(tmp_path):
+    """Two runs starting at once on a fresh data dir once crashed (TFDS's rename of the
+    finished dir); preparing now holds a file lock: a second opener waits for it, then finds
+    the dataset prepared."""
+    import threading
+
+    from genjax.locks import file_lock
+
+    opened = {}
+    opener = threading.Thread(
+        target=lambda: opened.update(source=open_source("digits", "test", str(tmp_path)))
+    )
+    with file_lock(str(tmp_path / "genjax_digits.lock")):  # another process is preparing
+        opener.start()
+        opener.join(1.0)
+        assert opener.is_alive() and not opened  # waits for the lock
+    opener.join(60)
+    assert len(opened["source"]) == 297

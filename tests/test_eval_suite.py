@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 
 import jax
 import numpy as np
@@ -63,6 +64,13 @@ def test_cache_errors(space, tmp_path):
     (stale / "meta.json").write_text(json.dumps(meta))
     with pytest.raises(ValueError, match="another definition of arch 'conv'"):
         features_lib.load_feature_space(str(stale))
+    other = tmp_path / "other" / "digits-conv"  # a cache of digits cropped another way
+    shutil.copytree(path, other)
+    meta = json.load(open(other / "meta.json"))
+    meta["data_definition"]["crop_resize"] = [[6, 6], 8]
+    (other / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(ValueError, match="trained on another definition of digits .*--retrain"):
+        get_feature_space("digits", feature_dir=str(other.parent))
 
 
 def test_autoencoder_codes_for_unlabelled_data(data):

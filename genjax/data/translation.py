@@ -10,9 +10,9 @@ test image counts once. Train images are stored at ``load_size`` (the method ran
 to ``image_size``), test images at ``image_size``. The transform maps both to [-1, 1].
 
 Tasks: "photo_colorization" (luma -> RGB patch) and "photo_edges" (Canny edges -> RGB patch),
-paired, from the photos datasets; "digits_mnist5k" (8x8 digits upsampled -> MNIST downsampled,
-both 16x16), unpaired; "folder:PATH" (either layout of the pix2pix/CycleGAN repository, see
-``folders.py``); "cycle_gan/NAME" (the TFDS cycle_gan configs), unpaired.
+paired, from the photos datasets; "digits_mnist5k" (8x8 digits upsampled -> MNIST's 20x20 digit
+box downsampled, both 16x16), unpaired; "folder:PATH" (either layout of the pix2pix/CycleGAN
+repository, see ``folders.py``); "cycle_gan/NAME" (the TFDS cycle_gan configs), unpaired.
 """
 
 import dataclasses

@@ -126,6 +126,14 @@ def accuracy(space: FeatureSpace, images: np.ndarray, labels: np.ndarray) -> flo
     return float((np.argmax(space.probs(images), axis=1) == labels).mean())
 
 
+def data_definition(dataset: str) -> dict:
+    """What a feature network's training data was (JSON): its source, levels and crop/resize;
+    a cached network trained on another definition of the dataset is refused."""
+    spec = get_spec(dataset)
+    crop = None if spec.crop_resize is None else [list(spec.crop_resize[0]), spec.crop_resize[1]]
+    return {"source": spec.tfds_name, "levels": spec.levels, "crop_resize": crop}
+
+
 def get_feature_space(
     dataset: str,
     arch: str = "conv",
@@ -157,7 +165,15 @@ def get_feature_space(
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with file_lock(path + ".lock"):  # concurrent first uses train it once
         if os.path.isfile(os.path.join(path, "meta.json")) and not retrain:
-            return load_feature_space(path)
+            space = load_feature_space(path)
+            if space.meta.get("data_definition") != data_definition(dataset):
+                raise ValueError(
+                    f"feature network at {path} was trained on another definition of "
+                    f"{dataset} ({space.meta.get('data_definition')}); retrain it with: "
+                    f"python -m experiments.evaluate features --dataset={dataset} --arch={arch} "
+                    "--retrain"
+                )
+            return space
         if not train_if_missing:
             raise FileNotFoundError(
                 f"no feature network for {dataset}/{arch} in {path}; train it with: "
@@ -181,6 +197,7 @@ def train_and_cache(
     )
     meta = {
         "dataset": dataset,
+        "data_definition": data_definition(dataset),
         "arch": arch,
         "arch_spec": FEATURE_ARCHS[arch],
         "kind": "classifier" if spec.num_classes else "autoencoder",
