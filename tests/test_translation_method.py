@@ -263,3 +263,17 @@ def test_translation_suite_uses_cached_feature_networks(tmp_path, monkeypatch):
         cached["mnist5k_16px"].name,
         cached["digits_16px"].name,
     ]
+
+
+@pytest.mark.parametrize("generator", ["resnet", "unet"])
+def test_cyclegan_translates_both_ways_with_either_generator(generator):
+    """The authors offer ResNet and U-Net generators for CycleGAN (--netG); both translate
+    (no dropout at test time) to each domain's shape."""
+    config = tiny_translation_config("cyclegan")
+    config.model.generator = generator
+    method = build_method(config, _unpaired_info(1, 1))
+    batch = {"input": jnp.zeros((2, 16, 16, 1)), "image": jnp.ones((2, 16, 16, 1))}
+    params = method.init(jax.random.key(0), batch)
+    for reverse in (False, True):
+        out = method.translate(params, batch["input"], jax.random.key(1), reverse)
+        assert out.shape == (2, 16, 16, 1) and bool(jnp.all(jnp.abs(out) <= 1))

@@ -150,9 +150,8 @@ def build(cfg: TranslationConfig, info: DataInfo) -> Method:
 
     def translate(params, x, key, reverse: bool = False):
         del key  # no dropout at test time
-        return g["ba" if reverse else "ab"].apply(
-            params["generators"]["ba" if reverse else "ab"], x
-        )
+        name = "ba" if reverse else "ab"
+        return g[name].apply(params["generators"][name], x, dropout=False)
 
     def eval_metrics(params, batch, key):
         """Cycle errors of the aligned test rows (A repeats to fill the rows: the report's
