@@ -103,8 +103,11 @@ def test_report_bound_is_the_variational_bound_of_the_first_examples(setup):
     key = jax.random.fold_in(jax.random.key(5), 0)
     d = D.schedule("cosine", 20)
     want = D.variational_bound(d, eps_fn, x0, key, bins=17, clip=1.0)  # digits: 17 levels
+    # The report runs the U-Net on the whole batch of 64 and this check on 16: float32
+    # rounding differs by 1.7e-5 (relative, measured on an AVX-512 CPU), while another noise
+    # key moves the bound by 6e-3 and wrong labels by 1e-2, so 1e-4 still tells them apart.
     np.testing.assert_allclose(
-        scalars["test_bits_per_dim"], float(np.mean(want["bits_per_dim"])), rtol=1e-5
+        scalars["test_bits_per_dim"], float(np.mean(want["bits_per_dim"])), rtol=1e-4
     )
     parts = sum(scalars[f"test_bits_per_dim_{p}"] for p in ("prior", "decoder", "kl"))
     np.testing.assert_allclose(parts, scalars["test_bits_per_dim"], rtol=1e-5)
