@@ -12,6 +12,7 @@ are stopped, and the launcher exits with a one-line error. Each process's whole 
 """
 
 import os
+import queue
 import signal
 import socket
 import subprocess
@@ -59,19 +60,25 @@ def _describe(code: int) -> str:
 
 def supervise(procs: list[subprocess.Popen], grace: float) -> int:
     """Wait for every process; after the first failure, give the rest ``grace`` seconds, then
-    stop them. Returns 0, or raises a one-line error naming the first process that failed."""
+    stop them. Returns 0, or raises a one-line error naming the first process that failed.
+
+    One thread waits on each process, so exits are seen in the order they happen: a killed
+    process's peer aborts milliseconds later, within one polling period."""
+    exits: queue.Queue = queue.Queue()
+    for i, p in enumerate(procs):
+        threading.Thread(target=lambda i=i, p=p: exits.put((i, p.wait())), daemon=True).start()
     failed, deadline = None, None
-    while any(p.poll() is None for p in procs):
-        for i, p in enumerate(procs):
-            if failed is None and p.poll() not in (None, 0):
-                failed, deadline = (i, p.returncode), time.monotonic() + grace
-        if deadline is not None and time.monotonic() > deadline:
+    for _ in procs:
+        try:
+            timeout = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+            i, code = exits.get(timeout=timeout)
+        except queue.Empty:  # the grace period is over: stop the rest
             for p in procs:
-                if p.poll() is None:
+                if p.returncode is None:
                     p.kill()
-        time.sleep(0.2)
-    if failed is None:
-        failed = next(((i, p.returncode) for i, p in enumerate(procs) if p.returncode), None)
+            i, code = exits.get()
+        if code and failed is None:
+            failed, deadline = (i, code), time.monotonic() + grace
     if failed is not None:
         i, code = failed
         others = [
