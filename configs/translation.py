@@ -15,7 +15,7 @@ CycleGAN: trainA/ trainB/ testA/ testB/), and the TFDS cycle_gan datasets, at pa
 Apply a trained generator to your images:
   python -m experiments.translate --workdir=runs/pix2pix --input=DIR_OR_IMAGE --out=DIR
 Arguments: variant (pix2pix, l1, cyclegan), task (colorization, edges, digits_mnist5k,
-folder, and the TFDS cycle_gan configs).
+folder, and the TFDS cycle_gan configs; default: colorization, digits_mnist5k for cyclegan).
 """
 
 from ml_collections import config_dict
@@ -63,8 +63,10 @@ def _embedded(c: config_dict.ConfigDict, task: str, variant: str) -> None:
 
 
 def get_config(arg: str | None = None):
-    args = parse_args(arg, {"variant": "pix2pix", "task": "colorization"})
-    variant, task = args["variant"], args["task"]
+    args = parse_args(arg, {"variant": "pix2pix", "task": ""})
+    variant = args["variant"]
+    # The default task is each variant's embedded one: paired colorization, unpaired digits.
+    task = args["task"] or ("digits_mnist5k" if variant == "cyclegan" else "colorization")
     check_arg("variant", variant, VARIANTS)
     check_arg("task", task, TASKS)
     c = base_config()

@@ -231,6 +231,8 @@ def test_every_config_reads_and_describes_its_data_without_loading_it(variant, t
         method = settings.family.build(settings.method_settings, info)
         assert method.translate is not None and info.pairing in ("paired", "unpaired")
     assert translation.get_config(f"variant={variant},task=horse2zebra").data.image_size == 256
+    default = "digits_mnist5k" if variant == "cyclegan" else "photo_colorization"
+    assert translation.get_config(f"variant={variant}").data.name == default  # README's line
     folder = translation.get_config(f"variant={variant},task=folder")
     with pytest.raises(ValueError, match="needs a folder: folder:PATH"):
         read_settings(folder)
