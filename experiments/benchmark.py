@@ -48,6 +48,10 @@ DEFAULT_CONFIGS = {
     "pix2pix": "configs/translation.py",
     "l1": "configs/translation.py:variant=l1",
     "cyclegan": "configs/translation.py:variant=cyclegan",
+    "fvsbn": "configs/autoregressive.py:model=fvsbn",
+    "nade": "configs/autoregressive.py:model=nade",
+    "made": "configs/autoregressive.py:model=made",
+    "pixelcnn": "configs/autoregressive.py:model=pixelcnn",
 }
 # Rows --all adds after the defaults: the options of issue 7 on the MLP VAE and the U-Net.
 OPTION_ROWS = {

@@ -1,6 +1,6 @@
 """Small configs shared by the training tests."""
 
-from configs import dbn, diffusion, gan, rbm, translation, vae
+from configs import autoregressive, dbn, diffusion, gan, rbm, translation, vae
 
 
 def _fast(c, steps: int, train: dict):
@@ -194,12 +194,29 @@ def tiny_translation_config(variant: str = "pix2pix", steps: int = 20, **train):
     return _fast(c, steps, train)
 
 
+def tiny_autoregressive_config(model: str = "made", steps: int = 20, variant="binary", **train):
+    """A fast fully observed model on digits: MADE of 32 units and 2 masks, NADE of 16, a
+    gated PixelCNN of 5 layers of 8 channels."""
+    c = autoregressive.get_config(f"model={model},variant={variant}")
+    if model == "made":
+        c.model.update(hidden=(32,), num_masks=2)
+    elif model == "nade":
+        c.model.units = 16
+    elif model == "pixelcnn":
+        c.model.update(features=8, layers=5, head=16)
+    c.optim.warmup_steps = 2
+    c.optim.decay_steps = 100  # fixed horizon, so runs of different lengths share a schedule
+    return _fast(c, steps, train)
+
+
 def tiny_config_of(method: str, **train):
     """The fast config of any method, by name."""
     if method in ("gan", "cgan", "vaegan"):
         return tiny_gan_config(method, **train)
     if method in ("pix2pix", "l1", "cyclegan"):
         return tiny_translation_config(method, **train)
+    if method in ("fvsbn", "nade", "made", "pixelcnn"):
+        return tiny_autoregressive_config(method, **train)
     makers = {
         "diffusion": tiny_diffusion_config,
         "rbm": tiny_rbm_config,

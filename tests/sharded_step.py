@@ -1,8 +1,8 @@
 """Run under XLA_FLAGS=--xla_force_host_platform_device_count=8 (see test_sharding.py):
 the same train steps on a 1-device and an 8-device mesh, printed as JSON: a two-player
 conditional DCGAN (convolutions over a batch split across devices; an MLP VAE on 8 devices is
-compared with 2 processes x 4 devices in test_multiprocess.py), and one CycleGAN step (instance
-norm, four networks, the image pools' draws)."""
+compared with 2 processes x 4 devices in test_multiprocess.py), one CycleGAN step (instance
+norm, four networks, the image pools' draws) and a MADE of two masks (one drawn per step)."""
 
 import json
 import sys
@@ -12,7 +12,14 @@ import numpy as np
 
 from genjax.data import to_global, train_iterator
 from genjax.train.sharding import check_batch_size, data_sharding, make_mesh, replicated
-from tests.helpers import data_of, method_of, tiny_gan_config, tiny_translation_config, training_of
+from tests.helpers import (
+    data_of,
+    method_of,
+    tiny_autoregressive_config,
+    tiny_gan_config,
+    tiny_translation_config,
+    training_of,
+)
 
 
 def _config(case: str):
@@ -22,6 +29,8 @@ def _config(case: str):
         # noise, which Adam's first step would blow up to +-lr in either sign.
         config.optim.update(name="sgd", learning_rate=0.01)
         return config
+    if case == "made":  # the mask drawn from the step's key, K = 2
+        return tiny_autoregressive_config("made")
     assert case == "cgan"  # two players, the critic updated twice per step on strided halves
     return tiny_gan_config("cgan", arch="conv", n_critic=2)
 
@@ -56,7 +65,7 @@ def run(num_devices: int, case: str, steps: int = 3):
 
 if __name__ == "__main__":
     assert jax.device_count() == 8, jax.device_count()
-    steps = {"cgan": 3, "cyclegan": 1}
+    steps = {"cgan": 3, "cyclegan": 1, "made": 3}
     out = {case: {n: run(n, case, steps[case]) for n in (1, 8)} for case in steps}
     try:
         check_batch_size(100, make_mesh(8))

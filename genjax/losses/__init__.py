@@ -1,6 +1,7 @@
 """Pure losses (layer 1): functions of arrays and floats, never of configs, models or data.
 
-Every family's objective is here: likelihoods and the one Gaussian KL; ELBO, β-ELBO, IWAE and
+Every family's objective is here: likelihoods and the one Gaussian KL; the exact
+log-likelihoods of fully observed (autoregressive) models; ELBO, β-ELBO, IWAE and
 the Gaussian-posterior log-weights; the adversarial games, their penalties and the VAE-GAN's
 feature error; the diffusion regressions and bound terms; contrastive divergence; the
 (reweighted) wake-sleep surrogate; the sparse autoencoder and sparse coding objectives; the
@@ -28,6 +29,12 @@ from genjax.losses.adversarial import (
     wasserstein_discriminator,
 )
 from genjax.losses.autoencoder import l1_penalty, sparse_autoencoder_loss
+from genjax.losses.autoregressive import (
+    autoregressive_log_prob,
+    autoregressive_nll_loss,
+    independent_categorical_log_prob,
+    pixel_log_probs,
+)
 from genjax.losses.diffusion import (
     denoising_score_matching_loss,
     discretized_gaussian_log_likelihood,
@@ -74,6 +81,10 @@ __all__ = [
     "ADVERSARIAL_LOSSES",
     "AdversarialLoss",
     "adversarial_penalties",
+    "autoregressive_log_prob",
+    "autoregressive_nll_loss",
+    "independent_categorical_log_prob",
+    "pixel_log_probs",
     "contrastive_divergence_loss",
     "feature_matching_error",
     "gaussian_posterior_log_weights",

@@ -19,6 +19,7 @@ from typing import Any
 from genjax.data.info import DataInfo
 from genjax.methods import (
     autoencoder,
+    autoregressive,
     cyclegan,
     dbn,
     diffusion,
@@ -109,6 +110,14 @@ METHODS: dict[str, Family] = {
             borrows=lambda config: {"optim": pix2pix.PLAYERS},
         )
         for variant in pix2pix.VARIANTS
+    },
+    **{
+        kind: Family(
+            read=functools.partial(autoregressive.read_config, kind=kind),
+            build=functools.partial(autoregressive.build, kind),
+            sections=("model",),
+        )
+        for kind in autoregressive.KINDS
     },
     "cyclegan": Family(
         read=cyclegan.read_config,
