@@ -51,6 +51,12 @@ class OptimConfig:
         check_at_least("optim.warmup_steps", self.warmup_steps, 0)
         check_at_least("optim.decay_steps", self.decay_steps, 0)
         check_at_least("optim.grad_clip", self.grad_clip, 0.0)
+        check_at_least("optim.weight_decay", self.weight_decay, 0.0)
+        if self.weight_decay > 0 and self.name != "adamw":  # adam and sgd would ignore it
+            raise ValueError(
+                f"optim.weight_decay={self.weight_decay:g} is AdamW's decoupled decay; "
+                f"optim.name={self.name!r} ignores it: set optim.name='adamw'"
+            )
 
     @classmethod
     def read(

@@ -18,3 +18,22 @@ def test_linear_tail_is_constant_then_linear_to_zero():
 def test_unknown_schedule_lists_the_valid_ones():
     with pytest.raises(ValueError, match="unknown optim.schedule 'linear'; valid: .*linear_tail"):
         OptimConfig(schedule="linear")
+
+
+def test_weight_decay_needs_adamw_and_adamw_applies_it():
+    """Adam and SGD would ignore optim.weight_decay (it was silently dropped once): a one-line
+    error; AdamW's decoupled decay shrinks a weight with zero gradient by lr * wd per step."""
+    import jax.numpy as jnp
+
+    from genjax.optim import make_optimizer
+
+    for name in ("adam", "sgd"):
+        with pytest.raises(ValueError, match="set optim.name='adamw'"):
+            OptimConfig(name=name, weight_decay=0.1)
+    cfg = OptimConfig(
+        name="adamw", learning_rate=0.1, weight_decay=0.5, schedule="constant", warmup_steps=0
+    )
+    tx = make_optimizer(cfg, 10)
+    params = {"w": jnp.ones(3)}
+    updates, _ = tx.update({"w": jnp.zeros(3)}, tx.init(params), params)
+    np.testing.assert_allclose(updates["w"], -0.1 * 0.5 * np.ones(3), rtol=1e-6)
