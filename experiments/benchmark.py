@@ -17,7 +17,6 @@ warm-up (--steps steps each, or about 0.5 s), each window ended by block_until_r
 data movement) and phase (forward, backward, rest), with each kind's FLOP/s.
 """
 
-import importlib.util
 import json
 import os
 import platform
@@ -27,7 +26,7 @@ import time
 from absl import flags
 from ml_collections import config_flags
 
-from experiments.common import run
+from experiments.common import load_config, run
 
 # Every registered method and the config that trains it by default (tested against METHODS).
 DEFAULT_CONFIGS = {
@@ -67,15 +66,6 @@ flags.DEFINE_integer("windows", 5, "Timed windows per figure (the median is repo
 flags.DEFINE_integer("steps", None, "Train steps per timed window (default: about 0.5 s).")
 flags.DEFINE_bool("profile", False, "Trace the bare step: op time by kind and phase.")
 flags.DEFINE_string("out", None, "Directory for benchmark.json and benchmark.md.")
-
-
-def load_config(spec: str):
-    """The config of ``path[:arg]``, as --config builds it."""
-    path, _, arg = spec.partition(":")
-    module_spec = importlib.util.spec_from_file_location("_benchmark_config", path)
-    module = importlib.util.module_from_spec(module_spec)
-    module_spec.loader.exec_module(module)
-    return module.get_config(arg) if arg else module.get_config()
 
 
 def machine() -> str:

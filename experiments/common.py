@@ -26,6 +26,17 @@ def _first_line(err: BaseException) -> str:
     return text.splitlines()[0] if text else repr(err)
 
 
+def load_config(spec: str):
+    """The config of ``path[:arg]``, as --config builds it (no overrides)."""
+    import importlib.util
+
+    path, _, arg = spec.partition(":")
+    module_spec = importlib.util.spec_from_file_location("_genjax_config", path)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return module.get_config(arg) if arg else module.get_config()
+
+
 def _load_config(argv: list[str]):
     """The config named by ``--config=path[:arg]`` in argv, built without overrides."""
     import importlib.util

@@ -240,6 +240,7 @@ def finish(exp: Experiment, result: LoopResult) -> dict:
         "train": result.train_metrics,
         **{f"test_{k}": v for k, v in evaluation.test.items()},
         "test_rows": int(len(exp.data.test["image"])),
+        "num_params": int(sum(x.size for x in jax.tree.leaves(state.params))),
         # Which parameters were evaluated: the EMA of every averaged group (a GAN: generator).
         "params": "raw"
         if s.train.ema_decay == 0
