@@ -228,3 +228,19 @@ def test_bits_per_dim_is_nats_over_pixels_and_log_two():
     batch = {"image": jnp.asarray(_all_images(4, 4)[:5].reshape(5, 2, 2, 1) / 3.0)}
     out = AR.eval_metrics(net, params, batch, None)
     np.testing.assert_allclose(out["bits_per_dim"], out["nll"] / (4 * math.log(2)), rtol=1e-6)
+
+
+def test_pixelcnn_dropout_acts_in_training_only():
+    """The training loss changes with the dropout key; evaluation ignores the key."""
+    info = _info((4, 4, 1))
+    cfg = AR.AutoregressiveModel(**{**SMALL, "dropout": 0.5})
+    method = AR.build("pixelcnn", cfg, info)
+    x = (jax.random.uniform(jax.random.key(0), (6, 4, 4, 1)) > 0.5).astype(jnp.float32)
+    batch = {"image": x}
+    params = method.init(jax.random.key(1), batch)
+    losses = [float(method.loss(params, batch, jax.random.key(k), None)[0]) for k in (2, 3)]
+    assert losses[0] != losses[1]
+    evals = [method.eval_metrics(params, batch, jax.random.key(k))["nll"] for k in (2, 3)]
+    np.testing.assert_array_equal(evals[0], evals[1])
+    with pytest.raises(ValueError, match=r"model.dropout must be in \[0, 1\)"):
+        AR.AutoregressiveModel(dropout=1.0)

@@ -35,7 +35,7 @@ APPLICABLE = {
     ),
     "pixelcnn": (
         "likelihood", "features", "layers", "first_kernel", "kernel", "head", "gated",
-        "conditional",
+        "conditional", "dropout",
     ),
 }  # fmt: skip
 
@@ -56,6 +56,7 @@ class AutoregressiveModel:
       features, layers, first_kernel, kernel, head: PixelCNN's channels, layers, kernel sizes
         of the first and later layers and the output head's channels.
       gated: PixelCNN's gated vertical/horizontal stacks (False: the original masked convs).
+      dropout: the gated PixelCNN's dropout rate in training (on each horizontal gate).
     """
 
     likelihood: str = "bernoulli"
@@ -73,6 +74,7 @@ class AutoregressiveModel:
     kernel: int = 3
     head: int = 256
     gated: bool = True
+    dropout: float = 0.0
 
     def __post_init__(self):
         check_choice("model.likelihood", self.likelihood, LIKELIHOODS)
@@ -82,6 +84,8 @@ class AutoregressiveModel:
         check_at_least("model.layers", self.layers, 1)
         if not self.hidden or min(self.hidden) < 1:
             raise ValueError(f"model.hidden must list layer sizes >= 1; got {self.hidden}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"model.dropout must be in [0, 1); got {self.dropout}")
         for name in ("first_kernel", "kernel"):
             value = getattr(self, name)
             if value < 1 or value % 2 == 0:
@@ -163,8 +167,9 @@ def build_net(kind: str, cfg: AutoregressiveModel, info: DataInfo) -> Net:
         orders = np.stack(module.orders())
     elif cfg.gated:
         module = P.GatedPixelCNN(
-            cfg.features, cfg.layers, cfg.first_kernel, cfg.kernel, out_levels, cfg.head, classes
-        )
+            cfg.features, cfg.layers, cfg.first_kernel, cfg.kernel, out_levels, cfg.head, classes,
+            cfg.dropout,
+        )  # fmt: skip
         orders = np.arange(d)[None]
     else:
         module = P.MaskedPixelCNN(
@@ -183,13 +188,19 @@ def to_levels(net: Net, images: jax.Array) -> jax.Array:
     return jnp.round(unit * info.levels).astype(jnp.int32)
 
 
-def logits_of(net: Net, params, levels: jax.Array, labels=None, mask_index=0) -> jax.Array:
-    """Every pixel's conditional logits [B, D] or [B, D, L] given integer levels [B, D]."""
+def logits_of(
+    net: Net, params, levels: jax.Array, labels=None, mask_index=0, dropout_key=None
+) -> jax.Array:
+    """Every pixel's conditional logits [B, D] or [B, D, L] given integer levels [B, D];
+    ``dropout_key``: training (a PixelCNN's dropout on)."""
     scale = 1.0 if net.info.binary else float(net.info.levels)
     x = levels.astype(jnp.float32) / scale
     labels = labels if net.conditional else None
     if net.kind == "pixelcnn":
-        out = net.module.apply(params, x.reshape(-1, *net.info.image_shape), labels)
+        train = dropout_key is not None
+        rngs = {"dropout": dropout_key} if train else {}
+        image = x.reshape(-1, *net.info.image_shape)
+        out = net.module.apply(params, image, labels, train, rngs=rngs)
         return out.reshape(levels.shape[0], levels.shape[1], *out.shape[3:])
     if net.kind == "made":
         return net.module.apply(params, x, mask_index, labels)
@@ -209,12 +220,13 @@ def log_prob(net: Net, params, levels: jax.Array, labels=None) -> jax.Array:
 
 
 def loss(net: Net, params, batch, key):
-    """Mean NLL (nats per example) of one mask (drawn per step when MADE has K)."""
+    """Mean NLL (nats per example) of one mask (drawn per step when MADE has K); dropout on
+    where the model has it."""
     levels = to_levels(net, batch["image"])
-    index = jax.random.randint(key, (), 0, len(net.orders)) if len(net.orders) > 1 else 0
-    nll = -autoregressive_log_prob(
-        logits_of(net, params, levels, batch.get("label"), index), levels
-    )
+    k_mask, k_drop = jax.random.split(key)
+    index = jax.random.randint(k_mask, (), 0, len(net.orders)) if len(net.orders) > 1 else 0
+    logits = logits_of(net, params, levels, batch.get("label"), index, k_drop)
+    nll = -autoregressive_log_prob(logits, levels)
     return jnp.mean(nll), {"nll": jnp.mean(nll)}
 
 

@@ -82,9 +82,10 @@ class GatedLayer(nn.Module):
     kernel: int
     first: bool = False
     num_classes: int = 0
+    dropout: float = 0.0
 
     @nn.compact
-    def __call__(self, v, h, labels=None):
+    def __call__(self, v, h, labels=None, train: bool = False):
         n, f = self.kernel // 2, self.features
         vp = jnp.pad(v, ((0, 0), (n, 0), (n, n), (0, 0)))
         v_pre = nn.Conv(2 * f, (n + 1, self.kernel), padding="VALID", name="v_conv")(vp)
@@ -99,7 +100,10 @@ class GatedLayer(nn.Module):
             cond_v = nn.Dense(2 * f, use_bias=False, name="cond_v")(onehot)
             cond_h = nn.Dense(2 * f, use_bias=False, name="cond_h")(onehot)
         v_out = _gate(v_pre, cond_v)
-        h_out = nn.Conv(f, (1, 1), name="h_out")(_gate(h_pre, cond_h))
+        gated = _gate(h_pre, cond_h)
+        if self.dropout > 0:  # on the horizontal stack's gate, before its 1x1 projection
+            gated = nn.Dropout(self.dropout, deterministic=not train)(gated)
+        h_out = nn.Conv(f, (1, 1), name="h_out")(gated)
         return v_out, h_out if self.first else h + h_out
 
 
@@ -114,6 +118,7 @@ class GatedPixelCNN(nn.Module):
       out_levels: 1 (Bernoulli logits) or L (categorical logits).
       hidden: channels of the 1x1 output head.
       num_classes: > 0: class-conditional (a learned bias per class in every gate).
+      dropout: rate on each layer's horizontal gate in training (needs a "dropout" rng).
     """
 
     features: int = 64
@@ -123,9 +128,12 @@ class GatedPixelCNN(nn.Module):
     out_levels: int = 1
     hidden: int = 256
     num_classes: int = 0
+    dropout: float = 0.0
 
     @nn.compact
-    def __call__(self, x: jax.Array, labels: jax.Array | None = None) -> jax.Array:
+    def __call__(
+        self, x: jax.Array, labels: jax.Array | None = None, train: bool = False
+    ) -> jax.Array:
         if x.shape[-1] != 1:
             raise ValueError(f"the gated PixelCNN models one-channel images; got {x.shape[-1]}")
         x = 2.0 * x - 1.0
@@ -137,9 +145,10 @@ class GatedPixelCNN(nn.Module):
                 self.first_kernel if first else self.kernel,
                 first,
                 self.num_classes,
+                self.dropout,
                 name=f"layer{i}",
             )
-            v, h = layer(v, h, labels)
+            v, h = layer(v, h, labels, train)
         out = nn.Conv(self.hidden, (1, 1), name="head0")(nn.relu(h))
         out = nn.Conv(self.out_levels, (1, 1), name="head1")(nn.relu(out))
         return out[..., 0] if self.out_levels == 1 else out
@@ -157,8 +166,10 @@ class MaskedPixelCNN(nn.Module):
     hidden: int = 256
 
     @nn.compact
-    def __call__(self, x: jax.Array, labels: jax.Array | None = None) -> jax.Array:
-        del labels
+    def __call__(
+        self, x: jax.Array, labels: jax.Array | None = None, train: bool = False
+    ) -> jax.Array:
+        del labels, train
         h = MaskedConv(self.features, self.first_kernel, "A", name="conv_a")(2.0 * x - 1.0)
         for i in range(1, self.layers):
             h = h + MaskedConv(self.features, self.kernel, "B", name=f"conv_b{i}")(nn.relu(h))
