@@ -14,6 +14,7 @@ import pytest
 from genjax.data import DataInfo
 from genjax.losses.autoregressive import (
     autoregressive_log_prob,
+    autoregressive_nll_loss,
     independent_categorical_log_prob,
     pixel_log_probs,
 )
@@ -188,6 +189,9 @@ def test_likelihoods_match_numpy():
     np.testing.assert_allclose(
         autoregressive_log_prob(jnp.asarray(logits), jnp.asarray(x)), want.sum(-1), 1e-5
     )
+    loss, parts = autoregressive_nll_loss(jnp.asarray(logits), jnp.asarray(x))
+    np.testing.assert_allclose(loss, -want.sum(-1).mean(), rtol=1e-5)
+    np.testing.assert_allclose(parts["bits_per_dim"], -want.sum(-1) / (5 * np.log(2)), 1e-5)
     z, b = rng.normal(size=(3, 5)).astype(np.float32), rng.integers(0, 2, (3, 5))
     p = 1 / (1 + np.exp(-z))
     want = np.where(b == 1, np.log(p), np.log(1 - p))

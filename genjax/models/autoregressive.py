@@ -27,16 +27,6 @@ def pixel_order(num_pixels: int, kind: str = "raster", seed: int = 0) -> np.ndar
     raise ValueError(f"unknown pixel order {kind!r}; valid: {', '.join(ORDERS)}")
 
 
-def check_order(order: np.ndarray, num_pixels: int) -> None:
-    """One-line error unless ``order`` is a permutation of the image's D pixels."""
-    order = np.asarray(order)
-    if order.shape != (num_pixels,) or not np.array_equal(np.sort(order), np.arange(num_pixels)):
-        raise ValueError(
-            f"a pixel order must be a permutation of the image's {num_pixels} pixels; got one "
-            f"of shape {order.shape}: use model.order='raster' or 'random'"
-        )
-
-
 def _out(logits: jax.Array, num_pixels: int, out_levels: int) -> jax.Array:
     """[B, D * L] -> [B, D] (Bernoulli) or [B, D, L]."""
     if out_levels == 1:
