@@ -18,7 +18,7 @@ import numpy as np
 
 from genjax.checks import check_at_least, check_choice, read_section
 from genjax.data import DataInfo
-from genjax.losses.autoregressive import autoregressive_log_prob, pixel_log_probs
+from genjax.losses.autoregressive import autoregressive_log_prob
 from genjax.methods.base import Method, stateless
 from genjax.methods.common import make_sampler
 from genjax.models import autoregressive as A
@@ -335,4 +335,4 @@ def logits_init(net: Net, key, levels, labels):
     return net.module.init(key, x)
 
 
-__all__ = ["KINDS", "build", "log_prob", "pixel_log_probs", "read_config"]
+__all__ = ["KINDS", "build", "log_prob", "read_config"]
