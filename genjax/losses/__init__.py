@@ -32,6 +32,7 @@ from genjax.losses.autoencoder import l1_penalty, sparse_autoencoder_loss
 from genjax.losses.autoregressive import (
     autoregressive_log_prob,
     autoregressive_nll_loss,
+    discretized_logistic_mixture_log_prob,
     independent_categorical_log_prob,
     pixel_log_probs,
 )
@@ -83,6 +84,7 @@ __all__ = [
     "adversarial_penalties",
     "autoregressive_log_prob",
     "autoregressive_nll_loss",
+    "discretized_logistic_mixture_log_prob",
     "independent_categorical_log_prob",
     "pixel_log_probs",
     "contrastive_divergence_loss",
