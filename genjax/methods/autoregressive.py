@@ -18,14 +18,17 @@ import numpy as np
 
 from genjax.checks import check_at_least, check_choice, read_section
 from genjax.data import DataInfo
-from genjax.losses.autoregressive import autoregressive_log_prob
+from genjax.losses.autoregressive import (
+    autoregressive_log_prob,
+    discretized_logistic_mixture_log_prob,
+)
 from genjax.methods.base import Method, stateless
 from genjax.methods.common import make_sampler
 from genjax.models import autoregressive as A
 from genjax.models import pixelcnn as P
 
 KINDS = ("fvsbn", "nade", "made", "pixelcnn")
-LIKELIHOODS = ("bernoulli", "categorical")
+LIKELIHOODS = ("bernoulli", "categorical", "logistic_mixture")
 APPLICABLE = {
     "fvsbn": ("likelihood", "order", "order_seed"),
     "nade": ("likelihood", "order", "order_seed", "units"),
@@ -35,7 +38,7 @@ APPLICABLE = {
     ),
     "pixelcnn": (
         "likelihood", "features", "layers", "first_kernel", "kernel", "head", "gated",
-        "conditional", "dropout",
+        "conditional", "dropout", "mixtures",
     ),
 }  # fmt: skip
 
@@ -45,7 +48,8 @@ class AutoregressiveModel:
     """``config.model`` of the fully observed family (each kind reads its own fields).
 
     Attributes:
-      likelihood: "bernoulli" (binary data) or "categorical" (gray data, over its levels).
+      likelihood: "bernoulli" (binary data), "categorical" (gray data, over its levels) or
+        "logistic_mixture" (PixelCNN: PixelCNN++'s discretised mixture; colour images).
       order, order_seed: the generation order ("raster" or a seeded "random" permutation).
       units: NADE's hidden units.
       hidden: MADE's hidden layer sizes.
@@ -57,6 +61,7 @@ class AutoregressiveModel:
         of the first and later layers and the output head's channels.
       gated: PixelCNN's gated vertical/horizontal stacks (False: the original masked convs).
       dropout: the gated PixelCNN's dropout rate in training (on each horizontal gate).
+      mixtures: the logistic mixture's K components.
     """
 
     likelihood: str = "bernoulli"
@@ -75,6 +80,7 @@ class AutoregressiveModel:
     head: int = 256
     gated: bool = True
     dropout: float = 0.0
+    mixtures: int = 10
 
     def __post_init__(self):
         check_choice("model.likelihood", self.likelihood, LIKELIHOODS)
@@ -82,6 +88,7 @@ class AutoregressiveModel:
         check_at_least("model.num_masks", self.num_masks, 1)
         check_at_least("model.units", self.units, 1)
         check_at_least("model.layers", self.layers, 1)
+        check_at_least("model.mixtures", self.mixtures, 1)
         if not self.hidden or min(self.hidden) < 1:
             raise ValueError(f"model.hidden must list layer sizes >= 1; got {self.hidden}")
         if not 0.0 <= self.dropout < 1.0:
@@ -110,26 +117,36 @@ class Net(NamedTuple):
     kind: str
     module: object
     info: DataInfo
-    out_levels: int  # 1: Bernoulli; L: categorical
+    out_levels: int  # 1: Bernoulli; L: categorical; the mixture's parameter count per pixel
     orders: np.ndarray  # [K, D]: each mask's generation order
     conditional: bool
+    mixtures: int = 0  # > 0: PixelCNN++'s discretised logistic mixture of this many components
 
 
 def check_fit(kind: str, cfg: AutoregressiveModel, info: DataInfo) -> None:
     """One-line errors for a model that does not fit the data, before any compile."""
     if info.pairing:
         raise ValueError(f"method {kind} models images, not translation pairs: pick a dataset")
-    if info.image_shape[-1] != 1:
+    channels = info.image_shape[-1]
+    mixture = cfg.likelihood == "logistic_mixture"
+    if channels not in (1, 3):
+        raise ValueError(f"method {kind} models images of 1 or 3 channels; got {channels}")
+    if mixture and (kind != "pixelcnn" or not cfg.gated or info.binary):
         raise ValueError(
-            f"method {kind} here models one-channel images (binary or gray); got "
-            f"{info.image_shape[-1]} channels: set data.variant to 'binary' or 'gray'"
+            "model.likelihood='logistic_mixture' is the gated PixelCNN's, for gray or colour "
+            "data: use model=pixelcnn with model.gated=True, or another likelihood"
+        )
+    if channels == 3 and not mixture:
+        raise ValueError(
+            f"method {kind} models colour images only as the gated PixelCNN with "
+            "model.likelihood='logistic_mixture'; or set data.variant to 'binary' or 'gray'"
         )
     if info.binary and cfg.likelihood != "bernoulli":
         raise ValueError(
             "a categorical likelihood needs gray data: set model.likelihood='bernoulli' for "
             "binary data, or data.variant='gray'"
         )
-    if not info.binary and cfg.likelihood != "categorical":
+    if not info.binary and cfg.likelihood == "bernoulli":
         raise ValueError(
             f"a Bernoulli likelihood needs binary data: set model.likelihood='categorical' (over "
             f"the data's {info.levels + 1} levels) for gray data, or data.variant='binary'"
@@ -152,6 +169,10 @@ def build_net(kind: str, cfg: AutoregressiveModel, info: DataInfo) -> Net:
     check_fit(kind, cfg, info)
     d = info.num_pixels
     out_levels = 1 if info.binary else info.levels + 1
+    channels = info.image_shape[-1]
+    mixtures = cfg.mixtures if cfg.likelihood == "logistic_mixture" else 0
+    if mixtures:  # weights, means and log scales per channel, channel couplings for colour
+        out_levels = mixtures * (1 + 2 * channels + (3 if channels == 3 else 0))
     order = A.pixel_order(d, cfg.order, cfg.order_seed)
     orders = order[None]
     classes = info.num_classes if cfg.conditional else 0
@@ -170,13 +191,13 @@ def build_net(kind: str, cfg: AutoregressiveModel, info: DataInfo) -> Net:
             cfg.features, cfg.layers, cfg.first_kernel, cfg.kernel, out_levels, cfg.head, classes,
             cfg.dropout,
         )  # fmt: skip
-        orders = np.arange(d)[None]
+        orders = np.arange(d // channels)[None]  # pixel positions, every channel at once
     else:
         module = P.MaskedPixelCNN(
             cfg.features, cfg.layers, cfg.first_kernel, cfg.kernel, out_levels, cfg.head
         )
         orders = np.arange(d)[None]
-    return Net(kind, module, info, out_levels, orders, bool(classes))
+    return Net(kind, module, info, out_levels, orders, bool(classes), mixtures)
 
 
 def to_levels(net: Net, images: jax.Array) -> jax.Array:
@@ -201,21 +222,42 @@ def logits_of(
         rngs = {"dropout": dropout_key} if train else {}
         image = x.reshape(-1, *net.info.image_shape)
         out = net.module.apply(params, image, labels, train, rngs=rngs)
-        return out.reshape(levels.shape[0], levels.shape[1], *out.shape[3:])
+        return out.reshape(out.shape[0], -1, *out.shape[3:])  # [B, H W(, L)]
     if net.kind == "made":
         return net.module.apply(params, x, mask_index, labels)
     return net.module.apply(params, x)
+
+
+def mixture_parts(net: Net, out: jax.Array) -> tuple:
+    """A PixelCNN's outputs [..., P] at each pixel -> the mixture's (weights [..., K], means
+    and log scales [..., C, K], couplings [..., 3, K] or None for one channel)."""
+    k, c = net.mixtures, net.info.image_shape[-1]
+    lead = out.shape[:-1]
+    means = out[..., k : k + c * k].reshape(*lead, c, k)
+    log_scales = out[..., k + c * k : k + 2 * c * k].reshape(*lead, c, k)
+    coeffs = out[..., k + 2 * c * k :].reshape(*lead, 3, k) if c == 3 else None
+    return out[..., :k], means, log_scales, coeffs
+
+
+def _log_prob_one(net: Net, params, levels, labels=None, index=0, dropout_key=None):
+    """log p(x) [B] of one mask (MADE) or of the network alone."""
+    out = logits_of(net, params, levels, labels, index, dropout_key)
+    if not net.mixtures:
+        return autoregressive_log_prob(out, levels)
+    c = net.info.image_shape[-1]
+    x = (levels.astype(jnp.float32) / net.info.levels * 2.0 - 1.0).reshape(out.shape[0], -1, c)
+    per_pixel = discretized_logistic_mixture_log_prob(
+        x, *mixture_parts(net, out), bins=net.info.levels + 1
+    )
+    return jnp.sum(per_pixel, axis=-1)
 
 
 def log_prob(net: Net, params, levels: jax.Array, labels=None) -> jax.Array:
     """Exact log p(x) [B] in nats; MADE with K masks: log of the K models' average."""
     k = len(net.orders)
     if k == 1:
-        return autoregressive_log_prob(logits_of(net, params, levels, labels), levels)
-    each = jax.lax.map(
-        lambda i: autoregressive_log_prob(logits_of(net, params, levels, labels, i), levels),
-        jnp.arange(k),
-    )
+        return _log_prob_one(net, params, levels, labels)
+    each = jax.lax.map(lambda i: _log_prob_one(net, params, levels, labels, i), jnp.arange(k))
     return jax.nn.logsumexp(each, axis=0) - math.log(k)
 
 
@@ -225,8 +267,7 @@ def loss(net: Net, params, batch, key):
     levels = to_levels(net, batch["image"])
     k_mask, k_drop = jax.random.split(key)
     index = jax.random.randint(k_mask, (), 0, len(net.orders)) if len(net.orders) > 1 else 0
-    logits = logits_of(net, params, levels, batch.get("label"), index, k_drop)
-    nll = -autoregressive_log_prob(logits, levels)
+    nll = -_log_prob_one(net, params, levels, batch.get("label"), index, k_drop)
     return jnp.mean(nll), {"nll": jnp.mean(nll)}
 
 
@@ -263,11 +304,55 @@ def _draw_one(net: Net, params, key, num: int, labels, mask_index) -> tuple[jax.
     return jax.lax.fori_loop(0, d, body, init)
 
 
+def _draw_mixture(net: Net, params, key, num: int, labels) -> tuple[jax.Array, ...]:
+    """Ancestral sampling from the mixture of logistics, one pixel (every channel) per step of
+    one compiled loop: a component, then red, green given red, blue given both, each a
+    logistic draw rounded to the nearest level (clipped: the edge levels take the tails), which
+    is the likelihood's own discretisation. Returns (levels [num, D], each drawn pixel's
+    conditional mean [num, D] in [0, 1], the clipping at the edges ignored)."""
+    h, w, c = net.info.image_shape
+    top = float(net.info.levels)
+    to_grid = lambda v: jnp.clip(jnp.round((v + 1.0) / 2.0 * top), 0.0, top)
+    from_grid = lambda q: q / top * 2.0 - 1.0
+
+    def body(t, carry):
+        x, means = carry
+        wts, mu, log_s, co = mixture_parts(net, logits_of(net, params, x, labels)[:, t])
+        k_comp, k_u = jax.random.split(jax.random.fold_in(key, t))
+        comp = jax.random.categorical(k_comp, wts, axis=-1)
+        pick = lambda a: jnp.take_along_axis(a, comp[:, None, None], axis=-1)[..., 0]
+        u = jax.random.uniform(k_u, (num, c), minval=1e-5, maxval=1.0 - 1e-5)
+        noise = jnp.exp(jnp.maximum(pick(log_s), -7.0)) * (jnp.log(u) - jnp.log1p(-u))
+        m = pick(mu) + noise
+        vals = [to_grid(m[:, 0])]
+        expect = [mu[:, 0]]  # [num, K] per channel: each component's mean
+        if c == 3:
+            cc, tc = jnp.tanh(pick(co)), jnp.tanh(co)
+            vals.append(to_grid(m[:, 1] + cc[:, 0] * from_grid(vals[0])))
+            vals.append(
+                to_grid(m[:, 2] + cc[:, 1] * from_grid(vals[0]) + cc[:, 2] * from_grid(vals[1]))
+            )
+            expect.append(mu[:, 1] + tc[:, 0] * expect[0])
+            expect.append(mu[:, 2] + tc[:, 1] * expect[0] + tc[:, 2] * expect[1])
+        weights = jax.nn.softmax(wts, axis=-1)
+        mean = jnp.stack([jnp.sum(e * weights, axis=-1) for e in expect], axis=-1)
+        index = t * c + jnp.arange(c)
+        x = x.at[:, index].set(jnp.stack(vals, axis=-1).astype(jnp.int32))
+        return x, means.at[:, index].set(jnp.clip((mean + 1.0) / 2.0, 0.0, 1.0))
+
+    init = (jnp.zeros((num, h * w * c), jnp.int32), jnp.zeros((num, h * w * c), jnp.float32))
+    return jax.lax.fori_loop(0, h * w, body, init)
+
+
 def draw(net: Net, params, key, num, labels, mean, trajectory):
     """``num`` ancestral samples; MADE with K masks draws from the average of the K models
     (sample i from mask i mod K: each mask's share, as the average gives). ``mean``: each
     pixel's conditional mean given the drawn pixels before it (a smoother picture)."""
     del trajectory
+    if net.mixtures:
+        levels, means = _draw_mixture(net, params, key, num, labels)
+        out = means if mean else levels.astype(jnp.float32) / net.info.levels
+        return out.reshape(num, *net.info.image_shape)
     k = len(net.orders)
     per = -(-num // k)
     if labels is not None:

@@ -2,9 +2,11 @@
 (no blind spot) and, optionally, class conditioning; and the original masked convolutions
 (type A for the first layer, type B after) as a plain stack.
 
-Raster order over the pixels of a one-channel image [B, H, W, 1]: the conditionals of pixel
-(r, c) depend on the rows above it and the pixels left of it in its row only (tested by the
-Jacobian). Output: logits [B, H, W] (Bernoulli) or [B, H, W, L] (categorical over L levels).
+Raster order over the pixels of an image [B, H, W, C]: the outputs at pixel (r, c) depend on
+the rows above it and the pixels left of it in its row only, every channel of them (tested by
+the Jacobian). Output: logits [B, H, W] (Bernoulli) or [B, H, W, L] (L outputs per pixel: a
+categorical's logits over L levels of a one-channel image, or the parameters of PixelCNN++'s
+mixture of logistics, whose linear coupling orders the channels within a pixel).
 """
 
 import flax.linen as nn
@@ -134,8 +136,6 @@ class GatedPixelCNN(nn.Module):
     def __call__(
         self, x: jax.Array, labels: jax.Array | None = None, train: bool = False
     ) -> jax.Array:
-        if x.shape[-1] != 1:
-            raise ValueError(f"the gated PixelCNN models one-channel images; got {x.shape[-1]}")
         x = 2.0 * x - 1.0
         v = h = x
         for i in range(self.layers):
