@@ -110,7 +110,7 @@ class GatedLayer(nn.Module):
 
 
 class GatedPixelCNN(nn.Module):
-    """The gated PixelCNN on one-channel images.
+    """The gated PixelCNN on images of any channel count (colour through a mixture head).
 
     Attributes:
       features: channels of both stacks.
