@@ -209,23 +209,32 @@ def to_levels(net: Net, images: jax.Array) -> jax.Array:
     return jnp.round(unit * info.levels).astype(jnp.int32)
 
 
-def logits_of(
-    net: Net, params, levels: jax.Array, labels=None, mask_index=0, dropout_key=None
-) -> jax.Array:
-    """Every pixel's conditional logits [B, D] or [B, D, L] given integer levels [B, D];
-    ``dropout_key``: training (a PixelCNN's dropout on)."""
+def _inputs(net: Net, levels: jax.Array, labels=None, mask_index=0) -> tuple:
+    """The network's positional inputs for integer levels [B, D]: values scaled to [0, 1]
+    (as an image for PixelCNN), the labels of a conditional model, MADE's mask index."""
     scale = 1.0 if net.info.binary else float(net.info.levels)
     x = levels.astype(jnp.float32) / scale
     labels = labels if net.conditional else None
     if net.kind == "pixelcnn":
-        train = dropout_key is not None
-        rngs = {"dropout": dropout_key} if train else {}
-        image = x.reshape(-1, *net.info.image_shape)
-        out = net.module.apply(params, image, labels, train, rngs=rngs)
-        return out.reshape(out.shape[0], -1, *out.shape[3:])  # [B, H W(, L)]
+        return x.reshape(-1, *net.info.image_shape), labels
     if net.kind == "made":
-        return net.module.apply(params, x, mask_index, labels)
-    return net.module.apply(params, x)
+        return x, mask_index, labels
+    return (x,)
+
+
+def logits_of(
+    net: Net, params, levels: jax.Array, labels=None, mask_index=0, dropout_key=None
+) -> jax.Array:
+    """Every pixel's conditional logits [B, D] or [B, D, L] given integer levels [B, D]
+    (PixelCNN: [B, H W, L] per pixel position); ``dropout_key``: training (a PixelCNN's
+    dropout on)."""
+    args = _inputs(net, levels, labels, mask_index)
+    if net.kind != "pixelcnn":
+        return net.module.apply(params, *args)
+    train = dropout_key is not None
+    rngs = {"dropout": dropout_key} if train else {}
+    out = net.module.apply(params, *args, train, rngs=rngs)
+    return out.reshape(out.shape[0], -1, *out.shape[3:])  # [B, H W(, L)]
 
 
 def mixture_parts(net: Net, out: jax.Array) -> tuple:
@@ -410,14 +419,7 @@ def build(kind: str, cfg: AutoregressiveModel, info: DataInfo) -> Method:
 
 def logits_init(net: Net, key, levels, labels):
     """The network's parameters, initialised on an example batch of levels."""
-    scale = 1.0 if net.info.binary else float(net.info.levels)
-    x = levels.astype(jnp.float32) / scale
-    labels = labels if net.conditional else None
-    if net.kind == "pixelcnn":
-        return net.module.init(key, x.reshape(-1, *net.info.image_shape), labels)
-    if net.kind == "made":
-        return net.module.init(key, x, 0, labels)
-    return net.module.init(key, x)
+    return net.module.init(key, *_inputs(net, levels, labels))
 
 
 __all__ = ["KINDS", "build", "log_prob", "read_config"]

@@ -65,6 +65,14 @@ def coverage(height: int, width: int, first_kernel: int, kernel: int, layers: in
     return reach >= max(height - 2, width - 1)
 
 
+def _output_head(h: jax.Array, hidden: int, out_levels: int) -> jax.Array:
+    """Both PixelCNNs' head, inside the calling module: ReLU, 1x1 conv, ReLU, 1x1 conv to
+    ``out_levels`` outputs per pixel (squeezed for one Bernoulli logit)."""
+    out = nn.Conv(hidden, (1, 1), name="head0")(nn.relu(h))
+    out = nn.Conv(out_levels, (1, 1), name="head1")(nn.relu(out))
+    return out[..., 0] if out_levels == 1 else out
+
+
 def _gate(x: jax.Array, cond: jax.Array | None) -> jax.Array:
     """tanh(a) * sigmoid(b) of the two halves of the channels, the class bias added first."""
     if cond is not None:
@@ -149,9 +157,7 @@ class GatedPixelCNN(nn.Module):
                 name=f"layer{i}",
             )
             v, h = layer(v, h, labels, train)
-        out = nn.Conv(self.hidden, (1, 1), name="head0")(nn.relu(h))
-        out = nn.Conv(self.out_levels, (1, 1), name="head1")(nn.relu(out))
-        return out[..., 0] if self.out_levels == 1 else out
+        return _output_head(h, self.hidden, self.out_levels)
 
 
 class MaskedPixelCNN(nn.Module):
@@ -173,6 +179,4 @@ class MaskedPixelCNN(nn.Module):
         h = MaskedConv(self.features, self.first_kernel, "A", name="conv_a")(2.0 * x - 1.0)
         for i in range(1, self.layers):
             h = h + MaskedConv(self.features, self.kernel, "B", name=f"conv_b{i}")(nn.relu(h))
-        out = nn.Conv(self.hidden, (1, 1), name="head0")(nn.relu(h))
-        out = nn.Conv(self.out_levels, (1, 1), name="head1")(nn.relu(out))
-        return out[..., 0] if self.out_levels == 1 else out
+        return _output_head(h, self.hidden, self.out_levels)
