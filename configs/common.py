@@ -46,6 +46,8 @@ def base_config() -> config_dict.ConfigDict:
     c.data.pixel_range = "unit"  # unit [0, 1] | symmetric [-1, 1]
     c.data.data_dir = ""  # empty: $TFDS_DATA_DIR or ~/tensorflow_datasets
     c.data.download = False
+    c.data.exclude_label = -1  # drop this class from training (held-out-class outliers)
+    c.data.perturb = 0.0  # replace training pixels by random levels (a background model)
 
     c.optim = config_dict.ConfigDict()
     c.optim.name = "adam"

@@ -29,6 +29,7 @@ LAYERS = {
     "eval": 4,
     "run": 4,
     "tools": 5,
+    "applications": 5,
 }
 MAX_FUNCTION_LINES = 60
 

@@ -10,7 +10,7 @@ from genjax.checks import check_choice, read_section
 from genjax.data import translation
 from genjax.data.datasets import DATASETS, get_spec, open_source, read_all
 from genjax.data.info import DataInfo
-from genjax.data.transforms import PIXEL_RANGES, VARIANTS, preprocess
+from genjax.data.transforms import PIXEL_RANGES, VARIANTS, perturb, preprocess
 
 Batch = dict[str, np.ndarray]
 # The fields that apply to translation tasks only, with their defaults.
@@ -42,6 +42,10 @@ class DataConfig:
       flip: translation: flip training pairs horizontally (done by the method).
       channels: translation: 0 for the task's own; 1 (luma) or 3 for folder: and cycle_gan/.
       direction: translation: "AtoB", or "BtoA" to swap input and target.
+      exclude_label: drop this class from the training split (the test split is kept whole):
+        held-out-class outlier detection. -1: keep every class.
+      perturb: replace each training pixel, with this probability, by a level drawn uniformly
+        (once, at load, seed 0): the training data of Ren et al. (2019)'s background model.
     """
 
     name: str = "digits"
@@ -54,6 +58,8 @@ class DataConfig:
     flip: bool = False
     channels: int = 0
     direction: str = "AtoB"
+    exclude_label: int = -1
+    perturb: float = 0.0
 
     def __post_init__(self):
         check_choice("data.variant", self.variant, VARIANTS)
@@ -62,6 +68,11 @@ class DataConfig:
         if not translation.is_translation(self.name):
             _check_ordinary(self)
             return
+        if self.exclude_label != -1 or self.perturb:
+            raise ValueError(
+                f"data.exclude_label and data.perturb apply to ordinary datasets, not to the "
+                f"translation task {self.name}: remove them"
+            )
         if self.variant != "gray" or self.pixel_range != "symmetric":
             raise ValueError(
                 f"translation data {self.name} is gray-level in [-1, 1]: set "
@@ -92,6 +103,15 @@ def _check_ordinary(cfg: DataConfig) -> None:
         raise ValueError(
             f"{', '.join(set_)} apply to translation data only, not to {cfg.name}: remove them"
         )
+    classes = DATASETS[cfg.name].num_classes
+    if cfg.exclude_label != -1 and not 0 <= cfg.exclude_label < classes:
+        raise ValueError(
+            f"data.exclude_label={cfg.exclude_label} is not a class of {cfg.name} "
+            + (f"(labels 0..{classes - 1}); " if classes else "(it has no labels); ")
+            + "set a label that exists, or -1 to keep every class"
+        )
+    if not 0.0 <= cfg.perturb < 1.0:
+        raise ValueError(f"data.perturb is a probability in [0, 1); got {cfg.perturb}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -148,6 +168,13 @@ def load_data(cfg: DataConfig) -> Data:
         split: read_all(open_source(cfg.name, split, cfg.data_dir or None, cfg.download), spec)
         for split in ("train", "test")
     }
+    train = splits["train"]
+    if cfg.exclude_label != -1:
+        train = {k: v[train["label"] != cfg.exclude_label] for k, v in train.items()}
+    if cfg.perturb:
+        image = perturb(train["image"], spec.levels, cfg.perturb, np.random.default_rng(0))
+        train = {**train, "image": image}
+    splits["train"] = train
 
     def transform(batch: Batch) -> Batch:
         image = preprocess(batch["image"], spec.levels, cfg.variant, cfg.pixel_range)

@@ -41,6 +41,24 @@ def preprocess(images: np.ndarray, levels: int, variant: str, pixel_range: str) 
     return to_float(images, levels, pixel_range)
 
 
+def perturb(images: np.ndarray, levels: int, rate: float, rng: np.random.Generator) -> np.ndarray:
+    """Replace each pixel, with probability ``rate``, by a level uniform on 0..levels (Ren et
+    al. 2019's input perturbation for a background model).
+
+    Args:
+      images: raw pixels 0..levels, any shape.
+      levels: largest raw value.
+      rate: probability that a pixel is replaced.
+      rng: the draws' generator.
+
+    Returns:
+      An array of the same shape and dtype.
+    """
+    replace = rng.random(images.shape) < rate
+    noise = rng.integers(0, levels + 1, size=images.shape)
+    return np.where(replace, noise, images).astype(images.dtype)
+
+
 def center_crop_resize(images: np.ndarray, crop: tuple[int, int], size: int) -> np.ndarray:
     """Center-crop each image to ``crop`` then resize to ``size`` x ``size`` (bilinear)."""
     h, w = images.shape[1:3]

@@ -11,7 +11,7 @@ from genjax.checks import check_at_least, read_section
 from genjax.data import DataInfo, display
 from genjax.losses import l1_penalty, sparse_autoencoder_loss
 from genjax.methods.base import Method, stateless
-from genjax.methods.common import originals_over_reconstructions
+from genjax.methods.common import metric_score, originals_over_reconstructions
 from genjax.methods.encoder_decoder import NetworkConfig, log_likelihood, mean_image
 from genjax.models.autoencoder import Autoencoder
 
@@ -94,10 +94,13 @@ def report(model: Autoencoder, info: DataInfo, params, batches, key):
 def build(cfg: AutoencoderConfig, info: DataInfo) -> Method:
     """The Method (no prior to sample from: its report shows reconstructions)."""
     model = Autoencoder(**cfg.network.module_fields(info))
+    metrics = functools.partial(eval_metrics, model)
+    recon = metric_score(metrics, "reconstruction_nll", "-log p(x | decode(encode(x)))", False)
     return Method(
         name=cfg.name,
         init=lambda key, batch: model.init(key, batch["image"]),
         loss=stateless(functools.partial(loss, model, cfg.l1_weight)),
-        eval_metrics=functools.partial(eval_metrics, model),
+        eval_metrics=metrics,
         report=functools.partial(report, model, info),
+        scores={"reconstruction": recon},
     )

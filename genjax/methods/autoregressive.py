@@ -23,11 +23,12 @@ from genjax.losses.autoregressive import (
     discretized_logistic_mixture_log_prob,
 )
 from genjax.methods.base import Method, stateless
-from genjax.methods.common import make_sampler
+from genjax.methods.common import make_sampler, metric_score
 from genjax.models import autoregressive as A
 from genjax.models import pixelcnn as P
 
 KINDS = ("fvsbn", "nade", "made", "pixelcnn")
+EXACT = "exact -log p(x)"
 LIKELIHOODS = ("bernoulli", "categorical", "logistic_mixture")
 APPLICABLE = {
     "fvsbn": ("likelihood", "order", "order_seed"),
@@ -414,6 +415,7 @@ def build(kind: str, cfg: AutoregressiveModel, info: DataInfo) -> Method:
         sample=make_sampler(functools.partial(draw, net), kind, classes, False),
         conditional=net.conditional,
         report=functools.partial(report, net),
+        scores={"nll": metric_score(functools.partial(eval_metrics, net), "nll", EXACT, True)},
     )
 
 

@@ -9,7 +9,7 @@ composes with this one signature.
 """
 
 import dataclasses
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import jax
@@ -70,6 +70,22 @@ class Player:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
+class Score:
+    """One per-example outlier score a method gives: higher means less like the training data.
+
+    Attributes:
+      fn: (params, batch, key) -> [B], on model-space batches as ``eval_metrics`` takes them.
+      estimator: what the number is, for tables ("exact -log p(x)", "IS, K = 1000", ...).
+      nats: ``fn`` is -log p(x) in nats (exact, a bound, an estimate, or up to a constant that
+        is the same for every input): the likelihood ratio and the typicality test accept it.
+    """
+
+    fn: Callable[[Params, Batch, jax.Array], jax.Array]
+    estimator: str
+    nats: bool
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class Method:
     """A family's pure functions. Images are [..., H, W, C] in [0, 1].
 
@@ -99,6 +115,7 @@ class Method:
       translate: a translation method's map, ``translate(params, inputs, key, reverse=False)``
         -> outputs: model-space images [B, H, W, C] in [-1, 1] from the input domain to the
         target one (``reverse``: back, for CycleGAN). None for the generative families.
+      scores: the outlier scores the method can give, by name (``genjax.applications``).
     """
 
     name: str
@@ -112,6 +129,7 @@ class Method:
     conditional: bool = False
     report: Report | None = None
     translate: Callable[..., jax.Array] | None = None
+    scores: Mapping[str, Score] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
         if bool(self.players) == (self.loss is not None):

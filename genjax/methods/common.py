@@ -9,6 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from genjax.checks import check_at_least, check_divides, read_borrowed, read_section
+from genjax.methods.base import Score
 
 # Fields of the spine's ``config.eval`` that likelihood-estimating methods read.
 NLL_FIELDS = ("nll_samples", "nll_chunk")
@@ -113,3 +114,15 @@ def rescale(images: np.ndarray, per_image: bool = False) -> np.ndarray:
 def originals_over_reconstructions(originals, reconstructions) -> np.ndarray:
     """Two grid rows [2, N, H, W, C]: the originals above their reconstructions."""
     return np.stack([np.asarray(originals), np.asarray(reconstructions)])
+
+
+def metric_score(
+    eval_metrics: Callable, metric: str, estimator: str, nats: bool, sign: float = 1.0
+) -> Score:
+    """An outlier Score read from one of ``eval_metrics``' per-example values, times ``sign``
+    (-1 turns a log-likelihood or a realness into "higher is more anomalous")."""
+    return Score(
+        fn=lambda params, batch, key: sign * eval_metrics(params, batch, key)[metric],
+        estimator=estimator,
+        nats=nats,
+    )

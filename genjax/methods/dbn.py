@@ -21,6 +21,7 @@ from genjax.methods.common import (
     NLLConfig,
     flat,
     make_sampler,
+    metric_score,
     read_sections,
     rescale,
     select_frames,
@@ -248,12 +249,18 @@ def build(cfg: DBNConfig, info: DataInfo) -> Method:
         }
 
     sample = make_sampler(functools.partial(draw, stack, info), "dbn", 0, True)
+    metrics, k = functools.partial(eval_metrics, stack, exact_top), cfg.stack.eval_samples
+    # Without the top's log Z, -mean log w is -log p(x) up to that one constant.
+    scores = {"neg_log_w": metric_score(metrics, "neg_log_w", f"bound + log Z_top, K = {k}", True)}
+    if exact_top:
+        scores["nll"] = metric_score(metrics, f"nll_is{k}", f"IS, K = {k}, exact top log Z", True)
     return Method(
         name="dbn",
         init=init,
         players=players(stack),
-        eval_metrics=functools.partial(eval_metrics, stack, exact_top),
+        eval_metrics=metrics,
         sample=sample,
         trajectory=True,
         report=functools.partial(report, stack, info, exact_top, sample),
+        scores=scores,
     )

@@ -25,7 +25,7 @@ from genjax.diffusion import (
 )
 from genjax.diffusion.samplers import classifier_free_guidance, ddim_sample, ddpm_sample
 from genjax.losses import eps_prediction_loss, v_prediction_loss, x0_prediction_loss
-from genjax.methods.base import Method, stateless
+from genjax.methods.base import Method, Score, stateless
 from genjax.methods.common import labels_of, make_sampler, read_sections, select_frames
 from genjax.models.unet import UNet
 
@@ -197,6 +197,15 @@ def bound(dn: Denoiser, bins: int, params, x0, y, key):
     return variational_bound(dn.d, eps_fn(dn, params, y, 1.0), x0, key, bins, clip)
 
 
+BOUND_SCORE = {"estimator": "variational bound, all T terms, unconditional", "nats": True}
+
+
+def bound_score(dn: Denoiser, info: DataInfo, params, batch, key) -> jax.Array:
+    """The negative variational bound (nats) of each example under the unconditional model
+    (the null label of a conditional one): outliers' labels are not known."""
+    return bound(dn, info.levels + 1, params, batch["image"], None, key)["total"]
+
+
 def first_examples(batches, limit: float):
     """(batch, mask) pairs with the masks cut to the first ``limit`` real examples in all."""
     seen = 0.0
@@ -296,4 +305,5 @@ def build(cfg: DiffusionConfig, info: DataInfo) -> Method:
         trajectory=True,
         conditional=u.conditional,
         report=functools.partial(report, dn, info, cfg.bpd_examples, sample),
+        scores={"bound": Score(fn=functools.partial(bound_score, dn, info), **BOUND_SCORE)},
     )

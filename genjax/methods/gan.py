@@ -15,7 +15,7 @@ from genjax.checks import check_at_least, check_choice, read_borrowed, read_sect
 from genjax.data import DataInfo, display
 from genjax.inference import interpolation_grids, perturbation_sensitivity, traversal_grid
 from genjax.losses import ADVERSARIAL_LOSSES, adversarial_penalties
-from genjax.methods.base import Method, Player, stateless
+from genjax.methods.base import Method, Player, Score, stateless
 from genjax.methods.common import labels_of, make_sampler
 from genjax.models.gan import ARCHITECTURES, CONDITIONING, Discriminator, Generator
 from genjax.optim import OptimConfig, make_optimizer
@@ -195,6 +195,16 @@ def eval_metrics(nets: Networks, params, batch, key) -> dict[str, jax.Array]:
     return {"d_real": apply_fn(x), "d_fake": apply_fn(fake_images(nets, params, key, len(x), y))}
 
 
+# The discriminator judges realness, not density: not usable by the ratio or typicality tests.
+DISCRIMINATOR = {"estimator": "minus the discriminator's output", "nats": False}
+
+
+def unrealness(nets: Networks, params, batch, key) -> jax.Array:
+    """Per-example minus the discriminator's output (logit or critic value) on the batch."""
+    del key
+    return -critic(nets, params, labels_of(batch, nets.conditional))(batch["image"])
+
+
 def draw(nets: Networks, info: DataInfo, params, key, num, labels, mean, trajectory):
     """G(z, labels) as images in [0, 1] (a GAN's draw and its mean are the same)."""
     del mean, trajectory
@@ -269,4 +279,5 @@ def build(cfg: GANConfig, info: DataInfo) -> Method:
         sample=make_sampler(functools.partial(draw, nets, info), cfg.variant, classes, False),
         conditional=cfg.conditional,
         report=functools.partial(report, nets, info),
+        scores={"discriminator": Score(fn=functools.partial(unrealness, nets), **DISCRIMINATOR)},
     )

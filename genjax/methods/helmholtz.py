@@ -12,7 +12,7 @@ import jax.numpy as jnp
 from genjax.checks import check_at_least
 from genjax.data import DataInfo, masked_mean
 from genjax.inference import importance_log_likelihood
-from genjax.methods.base import Method, stateless
+from genjax.methods.base import Method, Score, stateless
 from genjax.methods.common import NLLConfig, flat, make_sampler, read_sections
 from genjax.models import sigmoid_belief as S
 
@@ -92,6 +92,11 @@ def is_nll(params, x, key, num_samples: int, chunk: int) -> jax.Array:
     return -importance_log_likelihood(fn, key, num_samples, chunk)
 
 
+def nll_score(m: Machine, params, batch, key) -> jax.Array:
+    """-log p(x) per example, importance-sampled with K = eval.nll_samples."""
+    return is_nll(params, flat(batch), key, m.cfg.nll.nll_samples, m.cfg.nll.nll_chunk)
+
+
 def report(m: Machine, params, batches, key):
     """The test split's importance-sampled NLL with K = eval.nll_samples."""
     k, chunk = m.cfg.nll.nll_samples, m.cfg.nll.nll_chunk
@@ -108,7 +113,7 @@ def build(cfg: HelmholtzConfig, info: DataInfo) -> Method:
     surrogate loss."""
     if not info.binary:
         raise ValueError("a sigmoid belief net models binary pixels: set data.variant='binary'")
-    m = Machine(cfg, info)
+    m, k = Machine(cfg, info), cfg.nll.nll_samples
 
     def init(key, batch):
         del batch
@@ -122,4 +127,7 @@ def build(cfg: HelmholtzConfig, info: DataInfo) -> Method:
         eval_metrics=functools.partial(eval_metrics, m),
         sample=make_sampler(functools.partial(draw, m), "helmholtz", 0, False),
         report=functools.partial(report, m),
+        scores={
+            "is_nll": Score(fn=functools.partial(nll_score, m), estimator=f"IS, K = {k}", nats=True)
+        },
     )

@@ -15,7 +15,14 @@ from genjax import energy as E
 from genjax.checks import check_at_least, check_choice
 from genjax.data import DataInfo, display
 from genjax.methods.base import Method, stateless
-from genjax.methods.common import flat, make_sampler, read_sections, rescale, select_frames
+from genjax.methods.common import (
+    flat,
+    make_sampler,
+    metric_score,
+    read_sections,
+    rescale,
+    select_frames,
+)
 
 SAMPLERS = ("cd", "pcd")
 CHAIN_FRAMES = 10
@@ -176,13 +183,18 @@ def build(cfg: RBMConfig, info: DataInfo) -> Method:
     pcd = cfg.sampling.sampler == "pcd"
     cd = stateless(functools.partial(cd_loss, rbm))
     sample = make_sampler(functools.partial(draw, rbm, info), "rbm", 0, True)
+    metrics = functools.partial(eval_metrics, rbm)
+    scores = {"free_energy": metric_score(metrics, "free_energy", "free energy F(x)", True)}
+    if exact:
+        scores["nll"] = metric_score(metrics, "nll", "exact -log p(x) (exact log Z)", True)
     return Method(
         name="rbm",
         init=lambda key, batch: E.init_params(key, rbm.num_visible, rbm.num_hidden, kind),
         loss=functools.partial(pcd_loss, rbm) if pcd else cd,
         init_model_state=functools.partial(init_chains, rbm) if pcd else None,
-        eval_metrics=functools.partial(eval_metrics, rbm),
+        eval_metrics=metrics,
         sample=sample,
         trajectory=True,
         report=functools.partial(report, rbm, info, sample),
+        scores=scores,
     )

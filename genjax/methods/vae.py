@@ -19,11 +19,12 @@ from genjax.losses import (
     kl_diag_gaussians,
     reparameterize,
 )
-from genjax.methods.base import Method, stateless
+from genjax.methods.base import Method, Score, stateless
 from genjax.methods.common import (
     NLLConfig,
     labels_of,
     make_sampler,
+    metric_score,
     originals_over_reconstructions,
 )
 from genjax.methods.encoder_decoder import NetworkConfig, log_likelihood, mean_image
@@ -203,6 +204,22 @@ def latent_images(model: VAE, info: DataInfo, params, batch, y, means) -> dict[s
     }
 
 
+def scores(model: VAE, cfg: VAEConfig) -> dict[str, Score]:
+    """The importance-sampled -log p(x) (K = eval.nll_samples) and the one-draw negative ELBO,
+    conditional on the batch's labels for a conditional model."""
+    k, chunk = cfg.nll.nll_samples, cfg.nll.nll_chunk
+
+    def nll(params, batch, key):
+        y = labels_of(batch, cfg.conditional)
+        return is_nll(model, params, batch["image"], y, key, k, chunk)
+
+    metrics = functools.partial(eval_metrics, model, cfg)
+    return {
+        "is_nll": Score(fn=nll, estimator=f"IS -log p(x), K = {k}", nats=True),
+        "elbo": metric_score(metrics, "elbo", "-ELBO, one draw of z", True, sign=-1.0),
+    }
+
+
 def build(cfg: VAEConfig, info: DataInfo) -> Method:
     """The variant's Method for data ``info``."""
     if cfg.conditional and info.num_classes == 0:
@@ -221,4 +238,5 @@ def build(cfg: VAEConfig, info: DataInfo) -> Method:
         sample=make_sampler(functools.partial(draw, model, info), cfg.variant, classes, False),
         conditional=cfg.conditional,
         report=functools.partial(report, model, cfg, info),
+        scores=scores(model, cfg),
     )
