@@ -5,8 +5,8 @@ log-likelihoods of fully observed (autoregressive) models; ELBO, β-ELBO, IWAE a
 the Gaussian-posterior log-weights; the adversarial games, their penalties and the VAE-GAN's
 feature error; the diffusion regressions and bound terms; contrastive divergence; the
 (reweighted) wake-sleep surrogate; the sparse autoencoder and sparse coding objectives; the
-translation losses of pix2pix and CycleGAN (L1, cycle, identity, patch adversarial games) and
-their pool of past fakes.
+debiasing VAE's classifier-plus-VAE loss; the translation losses of pix2pix and CycleGAN (L1,
+cycle, identity, patch adversarial games) and their pool of past fakes.
 
 May import: jax, numpy, optax and the standard library only. Import any one alone:
 ``from genjax.losses import elbo_loss`` loads no data, checkpoint or model code.
@@ -36,6 +36,7 @@ from genjax.losses.autoregressive import (
     independent_categorical_log_prob,
     pixel_log_probs,
 )
+from genjax.losses.debiasing import debiasing_vae_loss
 from genjax.losses.diffusion import (
     denoising_score_matching_loss,
     discretized_gaussian_log_likelihood,
@@ -88,6 +89,7 @@ __all__ = [
     "independent_categorical_log_prob",
     "pixel_log_probs",
     "contrastive_divergence_loss",
+    "debiasing_vae_loss",
     "feature_matching_error",
     "gaussian_posterior_log_weights",
     "gradient_penalty",
