@@ -89,3 +89,20 @@ def test_translation_notebook_executes(tmp_path):
     psnr, ssim, fd, gray_psnr, gray_ssim, gray_fd, patches = found(PIX2PIX_LINE, text)
     assert patches == 690 and 0 < ssim <= 1 and 0 < gray_ssim <= 1
     assert all(math.isfinite(v) and v > 0 for v in (psnr, fd, gray_psnr, gray_fd))
+
+
+OUTLIER_LINE = re.compile(r"AUROC at 10% flipped: vae (\S+), rbm (\S+), autoencoder (\S+)")
+DEBIAS_LINE = re.compile(
+    r"subgroup accuracy: baseline (\S+), debiased (\S+); share of draws from the subgroup: (\S+)"
+)
+
+
+@pytest.mark.slow
+def test_outliers_and_bias_notebook_executes(tmp_path):
+    overrides = {"STEPS": "300", "SEEDS": "2", "EPOCHS": "5", "WORKDIR": repr(str(tmp_path))}
+    text, pngs = execute("outliers_and_bias.ipynb", overrides, tmp_path)
+    assert pngs >= 2  # the ROC curves and the up-weighted digits
+    assert all(a > 0.9 for a in found(OUTLIER_LINE, text)), text  # 10% flips are easy to find
+    baseline, debiased, share = found(DEBIAS_LINE, text)
+    assert 0 <= baseline <= 1 and 0 <= debiased <= 1  # below chance is possible: bias
+    assert share > 0.04  # the subgroup is 2% of training: resampling draws it more
