@@ -123,8 +123,8 @@ def compare(inliers: Scores, outliers: Scores) -> dict:
 
 class Scorer:
     """A run and, optionally, its background run: scores inputs with every score of the
-    method and, with the background, each nats score's ratio and typicality scores
-    (``ratio:<name>``, ``typicality:<name>``)."""
+    method and, for each score in nats, its typicality statistic (``typicality:<name>``)
+    and, with the background, its likelihood ratio (``ratio:<name>``)."""
 
     def __init__(self, run: Trained, background: Trained | None, key: jax.Array):
         self.run, self.background, self.key = run, background, key
@@ -134,11 +134,12 @@ class Scorer:
     def __call__(self, images: np.ndarray, labels, salt: int) -> Scores:
         key = jax.random.fold_in(self.key, salt)
         scores = all_scores(self.run, images, labels, key)
-        if self.background is None:
-            return scores
-        theirs = all_scores(self.background, images, labels, jax.random.fold_in(key, 1))
+        theirs = None
+        if self.background is not None:
+            theirs = all_scores(self.background, images, labels, jax.random.fold_in(key, 1))
         for name in self.nats:
-            scores[f"ratio:{name}"] = likelihood_ratio(scores[name], theirs[name])
+            if theirs is not None:
+                scores[f"ratio:{name}"] = likelihood_ratio(scores[name], theirs[name])
             scores[f"typicality:{name}"] = typicality(scores[name], self.ref[name])
         return scores
 
@@ -176,7 +177,8 @@ def shift(scorer: Scorer) -> tuple[dict, dict]:
 
 def heldout(config, workdir: str, classes, key: jax.Array) -> tuple[dict, dict]:
     """One run per class trained without it (``workdir/without_<c>``), the full test split
-    scored, that class's test digits the outliers.
+    scored (with the typicality statistic, no background run), that class's test digits the
+    outliers.
 
     Returns:
       ({"class c": results} plus "mean" and "spread" over classes, raw scores per class).
@@ -187,7 +189,7 @@ def heldout(config, workdir: str, classes, key: jax.Array) -> tuple[dict, dict]:
             variant(config, exclude_label=int(c)), os.path.join(workdir, f"without_{c}")
         )
         images, labels = _test_split(run)
-        scores = all_scores(run, images, labels, jax.random.fold_in(key, int(c)))
+        scores = Scorer(run, None, jax.random.fold_in(key, int(c)))(images, labels, 0)
         held = labels == c
         name = f"class {c}"
         raw[name] = (
