@@ -131,6 +131,11 @@ def test_the_command_runs_corruption_and_heldout_and_writes_its_tables(tmp_path)
         assert (tmp_path / name).stat().st_size > 0
     assert "### heldout" in (tmp_path / "outliers.md").read_text()
     assert (tmp_path / "background" / "summary.json").exists()
+    # A finished run of another config is named, never overwritten or silently reused.
+    other = [a.replace("steps=60", "steps=70") for a in fast]
+    done = _outliers(tmp_path, *other, "--protocol=corruption")
+    assert done.returncode == 1
+    assert "holds a finished run of another config (differs in train.steps)" in done.stderr
 
 
 def test_the_table_row_reads_each_protocol_of_a_report():

@@ -60,10 +60,39 @@ def check_protocol(protocol: str, config: Mapping) -> None:
         )
 
 
+def _flat(tree: Mapping, prefix: str = "") -> dict[str, object]:
+    out = {}
+    for key, value in tree.items():
+        if isinstance(value, Mapping):
+            out.update(_flat(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
 def ensure_run(config: Mapping, workdir: str) -> Trained:
-    """The run of ``config`` in ``workdir``: trained unless its summary.json is there."""
+    """The run of ``config`` in ``workdir``: trained unless its summary.json is there; a
+    finished run of another config is a one-line error (it is never overwritten)."""
     if not os.path.exists(os.path.join(workdir, "summary.json")):
         train_and_evaluate(config, workdir)
+        return load_trained(workdir)
+    with open(os.path.join(workdir, "config.json")) as f:
+        saved = _flat(json.load(f))
+    wanted = _flat(
+        json.loads(
+            json.dumps(config.to_dict() if hasattr(config, "to_dict") else config, default=str)
+        )
+    )
+    differ = sorted(
+        k
+        for k in saved.keys() | wanted.keys()
+        if k != "train.progress" and saved.get(k) != wanted.get(k)
+    )
+    if differ:
+        raise ValueError(
+            f"{workdir} holds a finished run of another config (differs in {', '.join(differ[:4])}): "
+            "pass another --workdir, or move that run away"
+        )
     return load_trained(workdir)
 
 
