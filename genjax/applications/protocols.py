@@ -90,8 +90,8 @@ def ensure_run(config: Mapping, workdir: str) -> Trained:
     )
     if differ:
         raise ValueError(
-            f"{workdir} holds a finished run of another config (differs in {', '.join(differ[:4])}): "
-            "pass another --workdir, or move that run away"
+            f"{workdir} holds a finished run of another config (differs in "
+            f"{', '.join(differ[:4])}): pass another --workdir, or move that run away"
         )
     return load_trained(workdir)
 
