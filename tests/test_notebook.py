@@ -99,7 +99,14 @@ DEBIAS_LINE = re.compile(
 
 @pytest.mark.slow
 def test_outliers_and_bias_notebook_executes(tmp_path):
-    overrides = {"STEPS": "300", "SEEDS": "2", "EPOCHS": "5", "WORKDIR": repr(str(tmp_path))}
+    overrides = {
+        "STEPS": "300",
+        "NLL_SAMPLES": "100",
+        "AIS_BETAS": "500",
+        "SEEDS": "2",
+        "EPOCHS": "5",
+        "WORKDIR": repr(str(tmp_path)),
+    }
     text, pngs = execute("outliers_and_bias.ipynb", overrides, tmp_path)
     assert pngs >= 2  # the ROC curves and the up-weighted digits
     assert all(a > 0.9 for a in found(OUTLIER_LINE, text)), text  # 10% flips are easy to find
