@@ -8,7 +8,8 @@ family with a likelihood or a bound (or finds its finished run under --workdir) 
 Binary rows: FVSBN, NADE, MADE, PixelCNN (exact), VAE and IWAE (importance sampling), RBM
 (exact log Z; AIS beside it), DBN (exact log p(v) by enumeration), Helmholtz machine (IS).
 Gray rows (17 levels, bits/dim on the diffusion bound's bins): the four autoregressive models
-and the class-conditional diffusion model's variational bound.
+and the class-conditional diffusion model's variational bound: unconditional (the null label,
+p(x) as every other row), the conditional bound p(x | y) beside it.
 """
 
 import json
@@ -60,8 +61,9 @@ def main(argv: list[str]) -> None:
             print(f"{row.name}: trained in {time.perf_counter() - t0:.0f} s", flush=True)
         with open(path) as f:
             summary = json.load(f)
-        conditional = bool(config.get("diffusion", {}).get("conditional", False)) or bool(
-            config.get("model", {}).get("conditional", False)
+        conditional = not row.unconditional and (
+            bool(config.get("diffusion", {}).get("conditional", False))
+            or bool(config.get("model", {}).get("conditional", False))
         )
         rows.append(T.table_row(row, summary, conditional))
     from genjax.data import DataConfig, load_data

@@ -218,22 +218,26 @@ def first_examples(batches, limit: float):
 
 
 def report(dn: Denoiser, info: DataInfo, bpd_examples: int, sample, params, batches, key):
-    """Test bits/dim from the full bound (conditional on the true labels for a conditional
-    model) over the first ``bpd_examples`` test examples (0: all), with its prior, decoder and
-    KL parts; denoising chains and the guidance grid."""
+    """Test bits/dim from the full bound over the first ``bpd_examples`` test examples (0:
+    all), with its prior, decoder and KL parts, named by what they condition on:
+    ``test_bits_per_dim_unconditional`` (the null label: p(x), comparable with every other
+    family) always, and ``test_bits_per_dim_conditional`` (the true labels: p(x | y)) for a
+    conditional model, both with the same noise; denoising chains and the guidance grid."""
     pairs = list(first_examples(batches, bpd_examples or np.inf))
     bound_fn = jax.jit(functools.partial(bound, dn, info.levels + 1))
-    terms = masked_mean(
-        (bound_fn(params, b["image"], labels_of(b, dn.conditional), jax.random.fold_in(key, i)), m)
-        for i, (b, m) in enumerate(pairs)
-    )
     to_bits = 1.0 / (info.num_pixels * np.log(2.0))
-    scalars = {
-        "test_bits_per_dim": terms["bits_per_dim"],
-        "bpd_examples": float(sum(m.sum() for _, m in pairs)),
-    }
-    for part in ("prior", "decoder", "kl"):
-        scalars[f"test_bits_per_dim_{part}"] = terms[part] * to_bits
+    scalars = {"bpd_examples": float(sum(m.sum() for _, m in pairs))}
+    kinds = {"unconditional": lambda b: None}
+    if dn.conditional:
+        kinds["conditional"] = lambda b: b["label"]
+    for kind, labels in kinds.items():
+        terms = masked_mean(
+            (bound_fn(params, b["image"], labels(b), jax.random.fold_in(key, i)), m)
+            for i, (b, m) in enumerate(pairs)
+        )
+        scalars[f"test_bits_per_dim_{kind}"] = terms["bits_per_dim"]
+        for part in ("prior", "decoder", "kl"):
+            scalars[f"test_bits_per_dim_{kind}_{part}"] = terms[part] * to_bits
     return scalars, report_images(dn, info, sample, params, key)
 
 
