@@ -47,10 +47,7 @@ def run_row(row, protocols, workdir: str) -> None:
                 model = P.ensure_run(config, os.path.join(workdir, "model"))
                 background = P.ensure_background(config, model, workdir)
                 scorer = P.Scorer(model, background, key)
-            run_fn = P.corruption if protocol == "corruption" else P.shift
-            results, raw = (
-                run_fn(scorer, config.seed) if protocol == "corruption" else run_fn(scorer)
-            )
+            results, raw = P.score_inputs(protocol, scorer, config.seed)
         R.write(workdir, protocol, results, raw, config)
         print(f"{row.name} {protocol}: {time.perf_counter() - t0:.0f} s", flush=True)
 

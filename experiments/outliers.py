@@ -47,11 +47,7 @@ def main(argv: list[str]) -> None:
         model = P.ensure_run(config, os.path.join(workdir, "model"))
         background = P.ensure_background(config, model, workdir) if FLAGS.background else None
         scorer = P.Scorer(model, background, key)
-        protocol_fn = {
-            "corruption": lambda: P.corruption(scorer, config.seed),
-            "shift": lambda: P.shift(scorer),
-        }
-        results, raw = protocol_fn[protocol]()
+        results, raw = P.score_inputs(protocol, scorer, config.seed)
     text = R.write(workdir, protocol, results, raw, config)
     print(text)
 

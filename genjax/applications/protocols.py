@@ -98,10 +98,7 @@ def ensure_run(config: Mapping, workdir: str) -> Trained:
 
 def variant(config, **data_fields):
     """A copy of ``config`` with data fields replaced (held-out class, perturbation)."""
-    out = copy.deepcopy(config)
-    with out.unlocked():
-        out.data.update(data_fields)
-    return out
+    return overridden(config, {f"data.{name}": value for name, value in data_fields.items()})
 
 
 def overridden(config, overrides: Mapping[str, object]):
@@ -202,6 +199,11 @@ def shift(scorer: Scorer) -> tuple[dict, dict]:
     outliers = scorer(np.asarray(shifted["image"]), shifted["label"], 1)
     name = "mnist5k as digits"
     return {name: compare(inliers, outliers)}, {name: (inliers, outliers)}
+
+
+def score_inputs(protocol: str, scorer: Scorer, seed: int) -> tuple[dict, dict]:
+    """The corruption or shift protocol (the two that score one run and its background)."""
+    return corruption(scorer, seed) if protocol == "corruption" else shift(scorer)
 
 
 def heldout(config, workdir: str, classes, key: jax.Array) -> tuple[dict, dict]:
