@@ -40,6 +40,7 @@ DEFAULT_CONFIGS = {
     "cgan": "configs/gan.py:variant=cgan",
     "vaegan": "configs/gan.py:variant=vaegan",
     "diffusion": "configs/diffusion.py",
+    "vdm": "configs/vdm.py",
     "rbm": "configs/rbm.py",
     "dbn": "configs/dbn.py",
     "sparse_coding": "configs/sparse_coding.py",

@@ -1,6 +1,6 @@
 """Small configs shared by the training tests."""
 
-from configs import autoregressive, dbn, diffusion, gan, rbm, translation, vae
+from configs import autoregressive, dbn, diffusion, gan, rbm, translation, vae, vdm
 
 
 def _fast(c, steps: int, train: dict):
@@ -55,6 +55,21 @@ def tiny_diffusion_config(steps: int = 20, conditional: bool = True, **train):
     c.optim.warmup_steps = 2
     c.optim.decay_steps = 100  # fixed horizon, so runs of different lengths share a schedule
     c.eval.bpd_examples = 16
+    c.eval.batch_size = 64
+    return _fast(c, steps, train)
+
+
+def tiny_vdm_config(steps: int = 20, conditional: bool = False, **train):
+    """A fast variational diffusion config on gray digits: a one-resolution U-Net of 8
+    channels without attention or dropout, a learned schedule of 16 units, 4 sampling steps,
+    the bound over 16 test digits with 4 draws each."""
+    c = vdm.get_config(f"conditional={'true' if conditional else 'false'}")
+    c.model.update(channels=8, channel_mults=(1,), attention_resolutions=(), groups=4, dropout=0.0)
+    c.vdm.update(schedule_features=16, sample_steps=4)
+    c.optim.warmup_steps = 2
+    c.optim.decay_steps = 100  # fixed horizon, so runs of different lengths share a schedule
+    c.eval.bpd_examples = 16
+    c.eval.bpd_samples = 4
     c.eval.batch_size = 64
     return _fast(c, steps, train)
 
@@ -219,6 +234,7 @@ def tiny_config_of(method: str, **train):
         return tiny_autoregressive_config(method, **train)
     makers = {
         "diffusion": tiny_diffusion_config,
+        "vdm": tiny_vdm_config,
         "rbm": tiny_rbm_config,
         "dbn": tiny_dbn_config,
         "helmholtz": tiny_helmholtz_config,

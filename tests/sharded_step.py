@@ -2,7 +2,9 @@
 the same train steps on a 1-device and an 8-device mesh, printed as JSON: a two-player
 conditional DCGAN (convolutions over a batch split across devices; an MLP VAE on 8 devices is
 compared with 2 processes x 4 devices in test_multiprocess.py), one CycleGAN step (instance
-norm, four networks, the image pools' draws) and a MADE of two masks (one drawn per step)."""
+norm, four networks, the image pools' draws), a MADE of two masks (one drawn per step) and a
+variational diffusion model (antithetic times across the global batch, its schedule's
+variance-minimising gradient)."""
 
 import json
 import sys
@@ -16,8 +18,10 @@ from tests.helpers import (
     data_of,
     method_of,
     tiny_autoregressive_config,
+    tiny_diffusion_config,
     tiny_gan_config,
     tiny_translation_config,
+    tiny_vdm_config,
     training_of,
 )
 
@@ -31,6 +35,16 @@ def _config(case: str):
         return config
     if case == "made":  # the mask drawn from the step's key, K = 2
         return tiny_autoregressive_config("made")
+    if case == "vdm":  # times spread over the global batch; a custom gradient for the shape
+        config = tiny_vdm_config()
+        # SGD, as for CycleGAN: the schedule's tiny gradients (|g| near Adam's eps) would have
+        # their float noise across device counts blown up to ±lr by Adam's first step.
+        config.optim.update(name="sgd", learning_rate=0.01)
+        return config
+    if case == "iddpm":  # the hybrid loss; t drawn from, and the history updated in, the state
+        config = tiny_diffusion_config()
+        config.diffusion.update(variance="learned", timestep_sampler="importance")
+        return config
     assert case == "cgan"  # two players, the critic updated twice per step on strided halves
     return tiny_gan_config("cgan", arch="conv", n_critic=2)
 
@@ -65,7 +79,7 @@ def run(num_devices: int, case: str, steps: int = 3):
 
 if __name__ == "__main__":
     assert jax.device_count() == 8, jax.device_count()
-    steps = {"cgan": 3, "cyclegan": 1, "made": 3}
+    steps = {"cgan": 3, "cyclegan": 1, "made": 3, "vdm": 2, "iddpm": 2}
     out = {case: {n: run(n, case, steps[case]) for n in (1, 8)} for case in steps}
     try:
         check_batch_size(100, make_mesh(8))

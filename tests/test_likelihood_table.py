@@ -28,8 +28,11 @@ def _summary(name: str, nll: float) -> dict:
     s.update(test_nll_exact=nll, test_is_nll=nll, nll_samples=1000.0)
     if name == "rbm":
         s.update(test_nll_ais=nll + 0.01, ais_log_z=70.0, ais_log_z_low=69.9, ais_log_z_high=70.1)
-    if name == "diffusion":
+    if name.startswith("diffusion"):
         s.update(test_bits_per_dim_unconditional=3.0, test_bits_per_dim_conditional=2.9)
+    if name == "vdm":
+        s.update(test_bits_per_dim_unconditional=1.9, test_bits_per_dim_unconditional_se=0.02)
+        s.update(bpd_samples=64.0)
     return s
 
 
@@ -51,12 +54,14 @@ def test_the_table_reads_every_row_from_its_runs_summary(tmp_path, variant):
     assert table[0]["model"] == "independent pixels" and table[0]["test_rows"] == 297
     got = {r["model"]: r for r in table[1:]}
     for i, row in enumerate(rows):
-        want = 3.0 * 64 * math.log(2) if row.name == "diffusion" else 20.0 + i
+        bits = {"diffusion": 3.0, "diffusion_learned": 3.0, "vdm": 1.9}.get(row.name)
+        want = 20.0 + i if bits is None else bits * 64 * math.log(2)
         assert got[row.name]["test_nll"] == pytest.approx(want)
         assert got[row.name]["loop_seconds"] == 2.0
     if variant == "gray":  # p(x) from the null label, the conditional bound beside it
         assert not got["diffusion"]["conditional"]
         assert got["diffusion"]["error"] == "conditional on labels: 2.900 bits/dim"
+        assert got["vdm"]["error"] == "± 0.020 (s.e.)" and not got["vdm"]["conditional"]
     if variant == "binary":
         assert got["rbm"]["error"] == "AIS 26.01 in [25.91, 26.11]"
         assert table[0]["test_nll"] > 20  # independent binary pixels: about 24.6 nats

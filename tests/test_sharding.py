@@ -38,9 +38,11 @@ def results():
 # One test over both cases and the batch error: the subprocess computes them together, once
 # (separate tests would run it once per pytest-xdist worker that picks one of them).
 def test_eight_devices_match_one_device_and_refuse_an_indivisible_batch(results):
-    """A conditional DCGAN's two-player step, a CycleGAN step and MADE's (a mask drawn per
-    step) on 1 and on 8 devices: the same losses, parameters and model state (1e-5)."""
-    for case in ("cgan", "cyclegan", "made"):
+    """A conditional DCGAN's two-player step, a CycleGAN step, MADE's (a mask drawn per step),
+    a variational diffusion model's and a learned-variance DDPM's (importance-sampled steps,
+    the loss history in the model state) on 1 and on 8 devices: the same losses, parameters and
+    model state (1e-5)."""
+    for case in ("cgan", "cyclegan", "made", "vdm", "iddpm"):
         one, eight = results[case]["1"], results[case]["8"]
         np.testing.assert_allclose(eight["losses"], one["losses"], rtol=1e-5, atol=1e-5)
         for a, b in zip(eight["params"], one["params"], strict=True):

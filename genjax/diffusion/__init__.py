@@ -1,6 +1,8 @@
 """Diffusion maths (layer 1), apart from any network: discrete schedules with every posterior
-coefficient, continuous-time SDEs, the variational bound, and samplers
-(``genjax.diffusion.samplers``).
+coefficient, learned variances and respacing, continuous-time SDEs, the variational bound,
+samplers (``genjax.diffusion.samplers``), importance sampling of steps
+(``genjax.diffusion.timesteps``) and the variational diffusion model's process
+(``genjax.diffusion.vdm``).
 
 May import: jax, numpy, flax.struct and ``genjax.losses`` (its own layer) only.
 """
@@ -13,6 +15,7 @@ from genjax.diffusion.schedules import (
     clip_x0,
     cosine_alpha_bar,
     cosine_betas,
+    learned_log_variance,
     linear_betas,
     make_diffusion,
     predict_eps_from_x0,
@@ -21,8 +24,10 @@ from genjax.diffusion.schedules import (
     q_mean_variance,
     q_posterior,
     q_sample,
+    respace,
     reverse_step,
     schedule,
+    split_output,
     to_eps,
     v_target,
 )
@@ -38,6 +43,7 @@ __all__ = [
     "clip_x0",
     "cosine_alpha_bar",
     "cosine_betas",
+    "learned_log_variance",
     "linear_betas",
     "make_diffusion",
     "marginal_sample",
@@ -47,9 +53,11 @@ __all__ = [
     "q_mean_variance",
     "q_posterior",
     "q_sample",
+    "respace",
     "reverse_drift",
     "reverse_step",
     "schedule",
+    "split_output",
     "to_eps",
     "v_target",
     "variational_bound",

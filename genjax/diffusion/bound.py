@@ -1,7 +1,8 @@
 """The discrete diffusion's variational bound, every term: the prior KL at the last step,
 the T - 1 per-step KLs and the discretised decoder at the first, from which bits/dim is read
-(Ho et al. 2020, Nichol & Dhariwal 2021). The reverse step uses the forward posterior's
-clipped variance (DDPM's "fixed small")."""
+(Ho et al. 2020, Nichol & Dhariwal 2021). The reverse step's variance is the forward
+posterior's clipped β̃_t (DDPM's "fixed small"), or the network's learned interpolation
+between β_t and β̃_t where ``eps_fn`` returns (ε̂, v)."""
 
 import jax
 import jax.numpy as jnp
@@ -12,6 +13,7 @@ from genjax.diffusion.schedules import (
     q_posterior,
     q_sample,
     reverse_step,
+    split_output,
 )
 from genjax.losses.diffusion import nats_per_dim_to_bits, prior_kl, variational_bound_term
 
@@ -25,7 +27,8 @@ def variational_bound(
 
     Args:
       d: the diffusion.
-      eps_fn: (x_t, t [B]) -> predicted noise.
+      eps_fn: (x_t, t [B]) -> predicted noise, or (noise, v) with v the learned variance's
+        raw interpolation output (``schedules.learned_log_variance``).
       x0: data [B, ...] in [-1, 1] on ``bins`` levels.
       key: draws the noise of every step.
       bins: levels of the data (256 for 8-bit images).
@@ -42,7 +45,7 @@ def variational_bound(
         tb = jnp.full((b,), t)
         xt = q_sample(d, x0, tb, jax.random.normal(k, x0.shape, x0.dtype))
         true_mean, _, true_log_var = q_posterior(d, x0, xt, tb)
-        model_mean, model_log_var = reverse_step(d, eps_fn(xt, tb), xt, tb, clip)
+        model_mean, model_log_var = reverse_step(d, *split_output(eps_fn(xt, tb)), xt, tb, clip)
         nats = variational_bound_term(
             x0, true_mean, true_log_var, model_mean, model_log_var, tb == 0, bins
         )

@@ -12,7 +12,14 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from genjax.diffusion.schedules import Diffusion, clip_x0, predict_x0_from_eps, reverse_step
+from genjax.diffusion.schedules import (
+    Diffusion,
+    clip_x0,
+    predict_x0_from_eps,
+    respace,
+    reverse_step,
+    split_output,
+)
 from genjax.diffusion.sde import SDE, reverse_drift
 
 EpsFn = Callable[[jax.Array, jax.Array], jax.Array]
@@ -31,28 +38,39 @@ def ddpm_sample(
     shape: Sequence[int],
     clip: float | None = None,
     trajectory: bool = False,
+    num_steps: int | None = None,
 ):
     """Ancestral sampling (Ho et al. 2020): x_{T-1} ~ N(0, I), then T steps of
-    x_{t-1} ~ q(x_{t-1} | x_t, x̂_0) with the clipped posterior log-variance, no noise at t = 0.
+    x_{t-1} ~ N(mean of q(x_{t-1} | x_t, x̂_0), Σ), no noise at t = 0; Σ the clipped
+    posterior variance, or the learned one where ``eps_fn`` returns (ε̂, v). With ``num_steps``
+    < T, the steps of the respaced diffusion (``schedules.respace``; Nichol & Dhariwal 2021),
+    the network called at the original steps.
 
     Args:
       d: the diffusion.
-      eps_fn: (x_t, t [B]) -> predicted noise.
+      eps_fn: (x_t, t [B]) -> predicted noise, or (noise, v) (``schedules.reverse_step``).
       key: randomness for the start and every step.
       shape: output shape [B, ...].
       clip: clip x̂_0 to [-clip, clip] (1 for images in [-1, 1]); None: no clipping.
       trajectory: also return every intermediate x.
+      num_steps: network evaluations (None: all T).
 
     Returns:
-      Samples of ``shape``; with ``trajectory``, (samples, x after each step [T, *shape]).
+      Samples of ``shape``; with ``trajectory``, (samples, x after each step [steps, *shape]).
     """
     k_init, k_steps = jax.random.split(key)
     b = shape[0]
+    if num_steps is None or num_steps == d.num_steps:
+        original = jnp.arange(d.num_steps)
+    else:
+        d, original = respace(d, num_steps)
+        original = jnp.asarray(original)
 
     def step(x, inputs):
         t, k = inputs
         tb = jnp.full((b,), t)
-        mean, log_var = reverse_step(d, eps_fn(x, tb), x, tb, clip)
+        out = split_output(eps_fn(x, original[tb]))
+        mean, log_var = reverse_step(d, *out, x, tb, clip)
         noise = jax.random.normal(k, x.shape, x.dtype)
         x = mean + jnp.where(t > 0, jnp.exp(0.5 * log_var), 0.0) * noise
         return x, (x if trajectory else None)

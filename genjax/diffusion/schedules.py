@@ -177,8 +177,45 @@ def clip_x0(x0: jax.Array, clip: float | None) -> jax.Array:
     return x0 if clip is None else jnp.clip(x0, -clip, clip)
 
 
-def reverse_step(d: Diffusion, eps: jax.Array, xt: jax.Array, t: jax.Array, clip: float | None):
-    """p(x_{t-1} | x_t) = q(x_{t-1} | x_t, x̂_0(ε̂)): (mean, clipped log-variance)."""
+def learned_log_variance(d: Diffusion, t: jax.Array, v: jax.Array) -> jax.Array:
+    """log Σ_θ = u log β_t + (1 - u) log β̃_t with u = (v + 1)/2, the network's raw output v
+    (Nichol & Dhariwal 2021, eq. 15: v = -1 is β̃_t, "fixed small", v = 1 is β_t)."""
+    u = (v + 1.0) / 2.0
+    return u * jnp.log(_at(d.betas, t, v)) + (1.0 - u) * _at(d.posterior_log_variance_clipped, t, v)
+
+
+def split_output(out) -> tuple[jax.Array, jax.Array | None]:
+    """A model's output, ε̂ or (ε̂, v), as (ε̂, v or None)."""
+    return out if isinstance(out, tuple) else (out, None)
+
+
+def reverse_step(
+    d: Diffusion,
+    eps: jax.Array,
+    v: jax.Array | None,
+    xt: jax.Array,
+    t: jax.Array,
+    clip: float | None,
+):
+    """p(x_{t-1} | x_t) = N(mean of q(x_{t-1} | x_t, x̂_0(ε̂)), Σ): (mean, log-variance), Σ the
+    clipped posterior variance β̃_t (v None), or the learned interpolation of ``v`` (shape of
+    x)."""
     x0 = clip_x0(predict_x0_from_eps(d, xt, t, eps), clip)
     mean, _, log_var = q_posterior(d, x0, xt, t)
-    return mean, log_var
+    return mean, (log_var if v is None else learned_log_variance(d, t, v))
+
+
+def respace(d: Diffusion, num_steps: int) -> tuple[Diffusion, np.ndarray]:
+    """The diffusion on ``num_steps`` evenly spaced steps S of the T (ascending, S_0 = 0,
+    S_K = T - 1): the same ᾱ at those steps, β'_i = 1 - ᾱ_{S_i}/ᾱ_{S_{i-1}} (Nichol & Dhariwal
+    2021, sec. 4). A network trained on all T steps is called at step S_i.
+
+    Returns:
+      (the respaced Diffusion, S as int32 [num_steps]).
+    """
+    if not 1 <= num_steps <= d.num_steps:
+        raise ValueError(f"respaced steps must be in [1, {d.num_steps}]; got {num_steps}")
+    steps = np.round(np.linspace(0, d.num_steps - 1, num_steps)).astype(np.int32)
+    abar = np.cumprod(1.0 - np.asarray(d.betas, np.float64))[steps]
+    betas = 1.0 - abar / np.append(1.0, abar[:-1])
+    return make_diffusion(betas), steps

@@ -61,6 +61,14 @@ def _diffusion(summary: dict, num_pixels: int) -> tuple[float, str, str]:
     return nats, "variational bound (all T terms), unconditional (null label)", beside
 
 
+def _vdm(summary: dict, num_pixels: int) -> tuple[float, str, str]:
+    """The continuous-time bound it trains on, with its Monte Carlo standard error."""
+    bits, se = (summary[f"test_bits_per_dim_unconditional{s}"] for s in ("", "_se"))
+    k = int(summary["bpd_samples"])
+    nats = bits * num_pixels * math.log(2.0)
+    return nats, f"variational bound (continuous time), {k} draws per example", f"± {se:.3f} (s.e.)"
+
+
 BINARY_ROWS = (
     Row("fvsbn", "configs/autoregressive.py:model=fvsbn", _exact),
     Row("nade", "configs/autoregressive.py:model=nade", _exact),
@@ -78,6 +86,13 @@ GRAY_ROWS = (
     Row("made_gray", "configs/autoregressive.py:model=made,variant=gray", _exact),
     Row("pixelcnn_gray", "configs/autoregressive.py:model=pixelcnn,variant=gray", _exact),
     Row("diffusion", "configs/diffusion.py", lambda s: _diffusion(s, 64), unconditional=True),
+    Row(
+        "diffusion_learned",
+        "configs/diffusion.py:variance=learned",
+        lambda s: _diffusion(s, 64),
+        unconditional=True,
+    ),
+    Row("vdm", "configs/vdm.py", lambda s: _vdm(s, 64)),
 )
 TABLES = {"binary": BINARY_ROWS, "gray": GRAY_ROWS}
 

@@ -3,8 +3,10 @@
 Every family's objective is here: likelihoods and the one Gaussian KL; the exact
 log-likelihoods of fully observed (autoregressive) models; ELBO, β-ELBO, IWAE and
 the Gaussian-posterior log-weights; the adversarial games, their penalties and the VAE-GAN's
-feature error; the diffusion regressions and bound terms; contrastive divergence; the
-(reweighted) wake-sleep surrogate; the sparse autoencoder and sparse coding objectives; the
+feature error; the diffusion regressions and bound terms; the variational diffusion model's
+continuous- and discrete-time diffusion losses, prior and reconstruction (``genjax.losses.vdm``)
+and the variance-minimising gradient; contrastive divergence; the (reweighted) wake-sleep
+surrogate; the sparse autoencoder and sparse coding objectives; the
 debiasing VAE's classifier-plus-VAE loss; the translation losses of pix2pix and CycleGAN (L1,
 cycle, identity, patch adversarial games) and their pool of past fakes.
 
@@ -77,6 +79,12 @@ from genjax.losses.vae import (
     iwae_loss,
     reparameterize,
 )
+from genjax.losses.vdm import (
+    antithetic_times,
+    continuous_diffusion_loss,
+    discrete_diffusion_loss,
+    variance_minimising,
+)
 from genjax.losses.wake_sleep import wake_sleep_loss
 
 __all__ = [
@@ -135,4 +143,8 @@ __all__ = [
     "patch_vanilla_generator",
     "pool_init",
     "pool_query",
+    "antithetic_times",
+    "continuous_diffusion_loss",
+    "discrete_diffusion_loss",
+    "variance_minimising",
 ]

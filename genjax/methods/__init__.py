@@ -30,6 +30,7 @@ from genjax.methods import (
     sparse_coding,
     vae,
     vaegan,
+    vdm,
 )
 from genjax.methods.base import Method, Player, stateless
 from genjax.methods.common import NLL_FIELDS
@@ -98,6 +99,7 @@ METHODS: dict[str, Family] = {
     **{variant: _vae(variant) for variant in vae.VARIANTS},
     **{variant: _gan(variant) for variant in (*gan.VARIANTS, "vaegan")},
     "diffusion": _own_section(diffusion, "diffusion", lambda c: {"eval": ("bpd_examples",)}),
+    "vdm": _own_section(vdm, "vdm", lambda c: {"eval": vdm.EVAL_FIELDS}),
     "rbm": _own_section(rbm, "rbm"),
     "dbn": _own_section(dbn, "dbn", _dbn_borrows),
     "sparse_coding": _own_section(sparse_coding, "sparse_coding"),

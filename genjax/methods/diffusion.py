@@ -1,11 +1,13 @@
 """Diffusion family: a DDPM (Ho et al. 2020) on a U-Net, optionally class-conditional with
 classifier-free guidance (label dropout in training, a guidance scale at sampling), sampled by
-DDPM or DDIM, and scored by the full variational bound in bits/dim."""
+DDPM or DDIM, and scored by the full variational bound in bits/dim. With learned variances
+(Nichol & Dhariwal 2021) the network also outputs the interpolation between β_t and β̃_t,
+trained by the hybrid loss L_simple + λ L_vlb (the mean's gradient stopped in L_vlb), with t
+drawn uniformly or by importance sampling on L_vlb's history."""
 
 import dataclasses
 import functools
 from collections.abc import Mapping
-from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -13,29 +15,24 @@ import numpy as np
 
 from genjax.checks import check_at_least, check_choice, read_borrowed
 from genjax.data import DataInfo, display, masked_mean
-from genjax.diffusion import (
-    PREDICTIONS,
-    SCHEDULES,
-    Diffusion,
-    q_sample,
-    schedule,
-    to_eps,
-    v_target,
-    variational_bound,
-)
+from genjax.diffusion import PREDICTIONS, SCHEDULES, schedule, to_eps, variational_bound
+from genjax.diffusion import timesteps as importance
 from genjax.diffusion.samplers import classifier_free_guidance, ddim_sample, ddpm_sample
-from genjax.losses import eps_prediction_loss, v_prediction_loss, x0_prediction_loss
-from genjax.methods.base import Method, Score, stateless
+from genjax.methods.base import Method, Score
 from genjax.methods.common import labels_of, make_sampler, read_sections, select_frames
+from genjax.methods.diffusion_objective import Denoiser, apply_net, eval_metrics, learned, loss
 from genjax.models.unet import UNet
 
 SAMPLERS = ("ddim", "ddpm")
+VARIANCES = ("fixed", "learned")
+TIMESTEP_SAMPLERS = ("uniform", "importance")
 CHAIN_FRAMES = 10
 
 
 @dataclasses.dataclass(frozen=True)
 class UNetConfig:
-    """``config.model``: the U-Net's widths, depth and attention, and whether it takes labels."""
+    """``config.model``: the U-Net's widths, depth and attention, whether it takes labels, and
+    the exponents n of its input's Fourier features sin(2ⁿπ x), cos(2ⁿπ x) (() for none)."""
 
     channels: int = 16
     channel_mults: tuple[int, ...] = (1, 2, 2)
@@ -43,16 +40,22 @@ class UNetConfig:
     attention_resolutions: tuple[int, ...] = (4,)
     groups: int = 8
     conditional: bool = True
+    fourier_exponents: tuple[int, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
 class ProcessConfig:
-    """``config.diffusion``: the noise schedule, the network's target, classifier-free guidance
-    (label dropout in training, the scale at sampling) and the sampler."""
+    """``config.diffusion``: the noise schedule, the network's target, the reverse variance
+    (fixed β̃_t, or learned with the hybrid loss's weight λ = vlb_weight and the sampler of
+    t), classifier-free guidance (label dropout in training, the scale at sampling) and the
+    sampler (DDIM, or ancestral DDPM on sample_steps respaced steps)."""
 
     schedule: str = "linear"
     num_steps: int = 1000
     prediction: str = "eps"
+    variance: str = "fixed"
+    vlb_weight: float = 0.001
+    timestep_sampler: str = "uniform"
     label_dropout: float = 0.1
     guidance: float = 1.5
     sampler: str = "ddim"
@@ -64,6 +67,14 @@ class ProcessConfig:
         check_choice("diffusion.schedule", self.schedule, SCHEDULES)
         check_choice("diffusion.prediction", self.prediction, PREDICTIONS)
         check_choice("diffusion.sampler", self.sampler, SAMPLERS)
+        check_choice("diffusion.variance", self.variance, VARIANCES)
+        check_choice("diffusion.timestep_sampler", self.timestep_sampler, TIMESTEP_SAMPLERS)
+        check_at_least("diffusion.vlb_weight", self.vlb_weight, 0.0)
+        if self.timestep_sampler == "importance" and self.variance != "learned":
+            raise ValueError(
+                "diffusion.timestep_sampler='importance' samples t for the L_vlb term, which "
+                "only a learned variance trains: set diffusion.variance='learned'"
+            )
         check_at_least("diffusion.num_steps", self.num_steps, 2)
         if not 0.0 <= self.label_dropout < 1.0:
             raise ValueError(f"diffusion.label_dropout must be in [0, 1); got {self.label_dropout}")
@@ -99,81 +110,45 @@ def read_config(config: Mapping, strict: bool = True) -> DiffusionConfig:
     return DiffusionConfig(unet=s["model"], process=s["diffusion"], bpd_examples=bound.bpd_examples)
 
 
-class Denoiser(NamedTuple):
-    """The network, the discrete diffusion and what sampling needs of the settings."""
-
-    net: UNet
-    d: Diffusion
-    process: ProcessConfig
-    conditional: bool
-    null: int  # the U-Net's unconditional label
-
-
-def noised(dn: Denoiser, batch, key):
-    """(x_0, t, ε, x_t) with t uniform over the T steps."""
-    k_t, k_eps = jax.random.split(key)
-    x0 = batch["image"]
-    t = jax.random.randint(k_t, (x0.shape[0],), 0, dn.d.num_steps)
-    noise = jax.random.normal(k_eps, x0.shape, x0.dtype)
-    return x0, t, noise, q_sample(dn.d, x0, t, noise)
-
-
-def loss(dn: Denoiser, params, batch, key):
-    """L_simple on the configured target, labels replaced by the null label with probability
-    label_dropout (which trains the unconditional model too)."""
-    k_noise, k_drop = jax.random.split(key)
-    x0, t, noise, xt = noised(dn, batch, k_noise)
-    y = labels_of(batch, dn.conditional)
-    if dn.conditional and dn.process.label_dropout > 0:
-        drop = jax.random.bernoulli(k_drop, dn.process.label_dropout, y.shape)
-        y = jnp.where(drop, dn.null, y)
-    out = dn.net.apply(params, xt, t, y)
-    if dn.process.prediction == "eps":
-        return eps_prediction_loss(out, noise)
-    if dn.process.prediction == "v":
-        return v_prediction_loss(out, x0, noise, dn.d.alphas_cumprod[t])
-    return x0_prediction_loss(out, x0)
-
-
-def eval_metrics(dn: Denoiser, params, batch, key) -> dict[str, jax.Array]:
-    """Per-example squared error of the network's target at a random step."""
-    x0, t, noise, xt = noised(dn, batch, key)
-    target = {"eps": noise, "v": v_target(dn.d, x0, t, noise), "x0": x0}[dn.process.prediction]
-    err = (dn.net.apply(params, xt, t, labels_of(batch, dn.conditional)) - target) ** 2
-    return {"mse": jnp.mean(err.reshape(err.shape[0], -1), axis=-1)}
-
-
 def eps_fn(dn: Denoiser, params, y, scale):
-    """(x_t, t) -> ε̂. With labels, guided: ε_u + s (ε_c - ε_u), both from one batched call;
-    a Python scale of 0 or 1 needs one call (the unconditional or conditional model), a traced
-    scale always two. y None is the unconditional model."""
+    """(x_t, t) -> ε̂, or (ε̂, v) for a learned variance. With labels, guided: ε_u + s (ε_c -
+    ε_u), both from one batched call, v the conditional model's (as GLIDE); a Python scale of
+    0 or 1 needs one call (the unconditional or conditional model), a traced scale always two.
+    y None is the unconditional model."""
 
     def call(x, t, labels):
-        return to_eps(dn.d, dn.net.apply(params, x, t, labels), x, t, dn.process.prediction)
+        out, v = apply_net(dn, params, x, t, labels)
+        return to_eps(dn.d, out, x, t, dn.process.prediction), v
+
+    def result(eps, v):
+        return eps if v is None else (eps, v)
 
     def fn(x, t):
         if y is None or (isinstance(scale, float) and scale == 0.0):
-            return call(x, t, None)
+            return result(*call(x, t, None))
         if isinstance(scale, float) and scale == 1.0:
-            return call(x, t, y)
-        both = call(
+            return result(*call(x, t, y))
+        both, v = call(
             jnp.concatenate([x, x]),
             jnp.concatenate([t, t]),
             jnp.concatenate([y, jnp.full_like(y, dn.null)]),
         )
         cond, uncond = jnp.split(both, 2)
-        return classifier_free_guidance(uncond, cond, scale)
+        guided = classifier_free_guidance(uncond, cond, scale)
+        return result(guided, None if v is None else jnp.split(v, 2)[0])
 
     return fn
 
 
 def run_sampler(dn: Denoiser, shape, params, key, y, scale, trajectory: bool = False):
-    """The configured sampler (DDIM or ancestral DDPM) from noise of ``shape``."""
+    """The configured sampler (DDIM, or ancestral DDPM on sample_steps respaced steps, with the
+    learned variances where the model has them) from noise of ``shape``."""
     fn, p = eps_fn(dn, params, y if dn.conditional else None, scale), dn.process
     clip = 1.0 if p.clip else None
     if p.sampler == "ddpm":
-        return ddpm_sample(dn.d, fn, key, shape, clip, trajectory)
-    return ddim_sample(dn.d, fn, key, shape, p.sample_steps, p.eta, clip, trajectory)
+        return ddpm_sample(dn.d, fn, key, shape, clip, trajectory, p.sample_steps)
+    eps_only = (lambda x, t: fn(x, t)[0]) if learned(dn) else fn
+    return ddim_sample(dn.d, eps_only, key, shape, p.sample_steps, p.eta, clip, trajectory)
 
 
 def to_images(info: DataInfo, x: jax.Array) -> jax.Array:
@@ -261,7 +236,7 @@ def report_images(dn: Denoiser, info: DataInfo, sample, params, key) -> dict[str
     return images
 
 
-def build_unet(u: UNetConfig, info: DataInfo) -> UNet:
+def build_unet(u: UNetConfig, info: DataInfo, learned_variance: bool = False) -> UNet:
     """The U-Net of ``u`` for data ``info`` (one-line errors for data it cannot model)."""
     if info.binary or info.pixel_range != "symmetric":
         raise ValueError(
@@ -281,17 +256,18 @@ def build_unet(u: UNetConfig, info: DataInfo) -> UNet:
         attention_resolutions=u.attention_resolutions,
         num_classes=info.num_classes if u.conditional else 0,
         groups=u.groups,
+        out_channels=info.image_shape[-1] * (2 if learned_variance else 1),
+        fourier_exponents=tuple(u.fourier_exponents),
     )
 
 
 def build(cfg: DiffusionConfig, info: DataInfo) -> Method:
     """The diffusion Method for data ``info`` (gray images in [-1, 1])."""
     u, process = cfg.unet, cfg.process
-    net = build_unet(u, info)
+    net = build_unet(u, info, process.variance == "learned")
     classes = net.num_classes
-    dn = Denoiser(
-        net, schedule(process.schedule, process.num_steps), process, u.conditional, info.num_classes
-    )
+    d = schedule(process.schedule, process.num_steps)
+    dn = Denoiser(net, d, process, u.conditional, info.num_classes, info.levels + 1)
 
     def init(key, batch):
         x = batch["image"]
@@ -303,7 +279,12 @@ def build(cfg: DiffusionConfig, info: DataInfo) -> Method:
     return Method(
         name="diffusion",
         init=init,
-        loss=stateless(functools.partial(loss, dn)),
+        loss=functools.partial(loss, dn),
+        init_model_state=(
+            (lambda key, batch: importance.init_history(process.num_steps))
+            if process.timestep_sampler == "importance"
+            else None
+        ),
         eval_metrics=functools.partial(eval_metrics, dn),
         sample=sample,
         trajectory=True,

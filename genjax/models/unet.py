@@ -28,17 +28,30 @@ def sinusoidal_embedding(t: jax.Array, dim: int, max_period: float = 10_000.0) -
     return jnp.concatenate([jnp.sin(args), jnp.cos(args)], axis=-1)
 
 
+def fourier_features(x: jax.Array, exponents: Sequence[int]) -> jax.Array:
+    """x [..., C] with sin(2ⁿπ x) and cos(2ⁿπ x) for each n appended: [..., C (1 + 2 len(n))]."""
+    if not exponents:
+        return x
+    freqs = jnp.asarray([2.0**n * math.pi for n in exponents], x.dtype)
+    args = (x[..., None] * freqs).reshape(*x.shape[:-1], -1)
+    return jnp.concatenate([x, jnp.sin(args), jnp.cos(args)], axis=-1)
+
+
 class ResBlock(nn.Module):
-    """GroupNorm-SiLU-conv, plus the projected embedding, GroupNorm-SiLU-conv, residual."""
+    """GroupNorm-SiLU-conv, plus the projected embedding, GroupNorm-SiLU-(dropout)-conv,
+    residual."""
 
     features: int
     groups: int = 8
+    dropout: float = 0.0
 
     @nn.compact
-    def __call__(self, x: jax.Array, emb: jax.Array) -> jax.Array:
+    def __call__(self, x: jax.Array, emb: jax.Array, train: bool = False) -> jax.Array:
         h = conv(self.features, (3, 3))(nn.silu(nn.GroupNorm(self.groups)(x)))
         h = h + nn.Dense(self.features)(nn.silu(emb))[:, None, None, :]
         h = nn.silu(nn.GroupNorm(self.groups)(h))
+        if self.dropout > 0:
+            h = nn.Dropout(self.dropout, deterministic=not train)(h)
         h = conv(self.features, (3, 3), kernel_init=nn.initializers.zeros)(h)
         skip = x if x.shape[-1] == self.features else conv(self.features, (1, 1))(x)
         return skip + h
@@ -69,6 +82,12 @@ class UNet(nn.Module):
       num_classes: >0 adds a label embedding with num_classes + 1 rows; label ``num_classes``
         (or labels=None) is the unconditional "null" class of classifier-free guidance.
       groups: GroupNorm groups (must divide every width).
+      fourier_exponents: n of the input's Fourier features sin(2ⁿπ x), cos(2ⁿπ x), joined to
+        x's channels before the first convolution (the VDM's fine-scale detail, Kingma et al.
+        2021, appendix C); () for none.
+      out_channels: output channels; 0: the image's (twice them for a learned variance).
+      dropout: dropout rate inside every residual block when called with ``train=True``
+        (which needs a "dropout" rng); 0: none.
     """
 
     image_shape: Sequence[int]
@@ -78,9 +97,14 @@ class UNet(nn.Module):
     attention_resolutions: Sequence[int] = ()
     num_classes: int = 0
     groups: int = 8
+    fourier_exponents: Sequence[int] = ()
+    out_channels: int = 0
+    dropout: float = 0.0
 
     @nn.compact
-    def __call__(self, x: jax.Array, t: jax.Array, y: jax.Array | None = None) -> jax.Array:
+    def __call__(
+        self, x: jax.Array, t: jax.Array, y: jax.Array | None = None, train: bool = False
+    ) -> jax.Array:
         check_image_shape(x, self.image_shape)
         check_downsampling(self.image_shape, len(self.channel_mults) - 1)
         widths = [self.channels * m for m in self.channel_mults]
@@ -95,10 +119,10 @@ class UNet(nn.Module):
             emb = emb + nn.Embed(self.num_classes + 1, dim)(labels)
 
         def block(h, width):
-            h = ResBlock(width, self.groups)(h, emb)
+            h = ResBlock(width, self.groups, self.dropout)(h, emb, train)
             return AttentionBlock(self.groups)(h) if h.shape[1] in self.attention_resolutions else h
 
-        h = conv(self.channels, (3, 3))(x)
+        h = conv(self.channels, (3, 3))(fourier_features(x, self.fourier_exponents))
         skips = [h]
         for level, width in enumerate(widths):
             for _ in range(self.num_res_blocks):
@@ -107,9 +131,9 @@ class UNet(nn.Module):
             if level < len(widths) - 1:
                 h = conv(width, (3, 3), strides=(2, 2))(h)
                 skips.append(h)
-        h = ResBlock(widths[-1], self.groups)(h, emb)
+        h = ResBlock(widths[-1], self.groups, self.dropout)(h, emb, train)
         h = AttentionBlock(self.groups)(h)
-        h = ResBlock(widths[-1], self.groups)(h, emb)
+        h = ResBlock(widths[-1], self.groups, self.dropout)(h, emb, train)
         for level, width in reversed(list(enumerate(widths))):
             for _ in range(self.num_res_blocks + 1):
                 h = block(jnp.concatenate([h, skips.pop()], axis=-1), width)
@@ -118,4 +142,5 @@ class UNet(nn.Module):
                 h = jax.image.resize(h, (b, 2 * hh, 2 * ww, c), "nearest")
                 h = conv(width, (3, 3))(h)
         h = nn.silu(nn.GroupNorm(self.groups)(h))
-        return conv(self.image_shape[-1], (3, 3), kernel_init=nn.initializers.zeros)(h)
+        out = self.out_channels or self.image_shape[-1]
+        return conv(out, (3, 3), kernel_init=nn.initializers.zeros)(h)

@@ -24,9 +24,8 @@ from genjax.train.step import make_training
 
 # How many network evaluations one draw of an iterative sampler makes, from its settings.
 SAMPLER_STEPS = {
-    "diffusion": lambda s: (
-        s.process.sample_steps if s.process.sampler == "ddim" else s.process.num_steps
-    ),
+    "diffusion": lambda s: s.process.sample_steps,  # DDIM or respaced ancestral DDPM
+    "vdm": lambda s: s.vdm.sample_steps,
     "rbm": lambda s: s.sampling.sample_steps,
     "dbn": lambda s: s.stack.sample_steps,
 }
