@@ -146,7 +146,8 @@ def bound_terms(m: Model, params, x, y, key, train: bool = False) -> dict[str, j
     """One draw of the negative bound per example, in nats: "diffusion" (continuous or T-step),
     "prior", "reconstruction" and their "total" (``train``: with the network's dropout). The
     diffusion term's gradient reaches the schedule's shape as that of its square when
-    ``vdm.variance_minimising`` is set."""
+    ``vdm.variance_minimising`` is set in continuous time (in discrete time the shape follows
+    the bound, which depends on it)."""
     c, b = m.cfg, x.shape[0]
     k_t, k_eps, k_0, k_drop = jax.random.split(key, 4)
     k_drop = k_drop if train and m.net.dropout > 0 else None
@@ -170,7 +171,8 @@ def bound_terms(m: Model, params, x, y, key, train: bool = False) -> dict[str, j
         gamma_s = g0 + (g1 - g0) * shape[:, 1]
         return discrete_diffusion_loss(eps_hat, eps, gamma, gamma_s, c.timesteps)
 
-    if c.variance_minimising and c.schedule == "learned":
+    if c.variance_minimising and c.schedule == "learned" and not c.timesteps:
+        # only in continuous time is E[L] free of the shape (the T-step bound is not)
         diffusion = variance_minimising(diffusion)
     terms = {"diffusion": diffusion((params["score"], g0, g1, x, eps, y, k_drop), shape)}
     terms["prior"] = prior_loss(x, g1)
