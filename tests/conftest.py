@@ -16,7 +16,8 @@ os.environ["XLA_FLAGS"] = " ".join(
 
 def _shared(tmp_path_factory, name: str) -> str:
     """A directory that every pytest-xdist worker of this session shares (this session's own
-    without xdist): the feature networks are trained once, the compilation cache is shared."""
+    without xdist): the datasets are prepared and the feature networks trained once, the
+    compilation cache is shared."""
     base = tmp_path_factory.getbasetemp()
     root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     path = root / name
@@ -26,7 +27,9 @@ def _shared(tmp_path_factory, name: str) -> str:
 
 @pytest.fixture(scope="session", autouse=True)
 def tfds_data_dir(tmp_path_factory):
-    path = str(tmp_path_factory.mktemp("tfds"))
+    # Shared by the workers: each embedded dataset is prepared once per session (preparation
+    # takes a file lock, so concurrent first uses wait for one another).
+    path = _shared(tmp_path_factory, "tfds")
     os.environ["TFDS_DATA_DIR"] = path
     yield path
 
@@ -54,10 +57,12 @@ def compilation_cache(tmp_path_factory):
 
 # The modules whose tests take longest here (pytest --durations), started first of all.
 LONGEST_MODULES = (
+    "tests.test_sharding",
     "tests.test_notebook",
-    "tests.test_diffusion_method",
     "tests.test_translation_method",
     "tests.test_multiprocess",
+    "tests.test_vdm_method",
+    "tests.test_diffusion_learned",
 )
 
 

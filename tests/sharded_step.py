@@ -2,9 +2,10 @@
 the same train steps on a 1-device and an 8-device mesh, printed as JSON: a two-player
 conditional DCGAN (convolutions over a batch split across devices; an MLP VAE on 8 devices is
 compared with 2 processes x 4 devices in test_multiprocess.py), one CycleGAN step (instance
-norm, four networks, the image pools' draws), a MADE of two masks (one drawn per step) and a
+norm, four networks, the image pools' draws), a MADE of two masks (one drawn per step), a
 variational diffusion model (antithetic times across the global batch, its schedule's
-variance-minimising gradient)."""
+variance-minimising gradient) and a learned-variance DDPM (its loss history in the model
+state). The cases to run are named on the command line."""
 
 import json
 import sys
@@ -78,10 +79,11 @@ def run(num_devices: int, case: str, steps: int = 3):
     return {"losses": losses, "params": params}
 
 
-if __name__ == "__main__":
+STEPS = {"cgan": 3, "cyclegan": 1, "made": 3, "vdm": 2, "iddpm": 2}
+
+if __name__ == "__main__":  # python -m tests.sharded_step CASE...: those cases, then the error
     assert jax.device_count() == 8, jax.device_count()
-    steps = {"cgan": 3, "cyclegan": 1, "made": 3, "vdm": 2, "iddpm": 2}
-    out = {case: {n: run(n, case, steps[case]) for n in (1, 8)} for case in steps}
+    out = {case: {n: run(n, case, STEPS[case]) for n in (1, 8)} for case in sys.argv[1:]}
     try:
         check_batch_size(100, make_mesh(8))
         out["batch_error"] = None

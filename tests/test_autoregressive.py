@@ -236,6 +236,7 @@ def test_bits_per_dim_is_nats_over_pixels_and_log_two():
     np.testing.assert_allclose(out["bits_per_dim"], out["nll"] / (4 * math.log(2)), rtol=1e-6)
 
 
+@pytest.mark.slow  # compiles a PixelCNN twice
 def test_pixelcnn_dropout_acts_in_training_only():
     """The training loss changes with the dropout key; evaluation ignores the key."""
     info = _info((4, 4, 1))

@@ -92,6 +92,7 @@ def test_subgroups_are_exact_in_size_and_deterministic_by_seed():
         B.biased_split(images, labels, 0.1, "blur", seed=0)
 
 
+@pytest.mark.slow  # trains two classifiers
 def test_debiased_training_draws_the_rare_subgroup_more_and_baseline_draws_uniformly():
     rng = np.random.default_rng(3)
     images = rng.random((256, 8, 8, 1)).astype(np.float32) * 0.3

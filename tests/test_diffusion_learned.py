@@ -1,6 +1,7 @@
 """Learned variances (Nichol & Dhariwal 2021): the interpolated log-variance, respacing, the
 hybrid loss's gradient (the variance head learns from L_vlb only, the mean from L_simple
-only), importance sampling of t with its history in the model state, and resume."""
+only), importance sampling of t with its history in the model state, and the diffusion method's
+end-to-end run: resume, both bounds, the suite, samples and chain."""
 
 import functools
 
@@ -155,11 +156,27 @@ def test_learned_variance_settings_are_one_line_errors():
 
 
 @pytest.mark.slow
-def test_importance_sampled_run_resumes_bitwise_and_reports_the_learned_bound(tmp_path):
-    """The loss history is model state: stopping and resuming gives the straight run's
-    parameters, optimizer state and history; the run samples by respaced ancestral steps with
-    the learned variances and reports the bound (an unconditional model: no guidance grid)."""
-    make = functools.partial(tiny_learned_config, sampler="importance", conditional=False)
-    summary = assert_resume_is_bitwise_exact(make, tmp_path, first=10, total=20)
-    assert np.isfinite(summary["test_bits_per_dim_unconditional"])
-    assert (tmp_path / "straight" / "samples.png").exists()
+def test_importance_sampled_run_resumes_bitwise_and_writes_both_bounds_suite_and_chain(tmp_path):
+    """One set of runs (the compile dominates) for the spine's diffusion outputs: the loss
+    history is model state, so stopping and resuming gives the straight run's parameters,
+    optimizer state and history; the straight run (the suite on, at its end: it changes no
+    parameter) samples by respaced ancestral steps with the learned variances and guidance,
+    and reports both bounds. The fixed-variance report is checked term by term in
+    tests/test_diffusion_method.py; the sample command's --chain on an RBM's checkpoint."""
+
+    def straight(steps: int):
+        config = tiny_learned_config(steps=steps, sampler="importance", eval_every=steps)
+        config.eval.suite.enabled = True
+        return config
+
+    make = functools.partial(tiny_learned_config, sampler="importance")
+    summary = assert_resume_is_bitwise_exact(
+        make, tmp_path, first=10, total=20, straight_config=straight
+    )
+    for kind in ("conditional", "unconditional"):
+        bpd = summary[f"test_bits_per_dim_{kind}"]
+        assert np.isfinite(bpd) and bpd > 0
+    assert "class_accuracy" in summary["suite"]["model"]
+    assert summary["params"] == "ema"
+    for name in ("samples", "chain", "guidance"):
+        assert (tmp_path / "straight" / f"{name}.png").exists()

@@ -1,5 +1,5 @@
-"""The diffusion method on the spine: guidance, label dropout, chains, the bound in its report,
-resume, sharding-free end-to-end runs and one-line errors."""
+"""The diffusion method on the spine: guidance, label dropout, chains, the bound in its report
+and one-line errors (resume, the suite and the run's outputs: tests/test_diffusion_learned.py)."""
 
 import jax
 import jax.numpy as jnp
@@ -11,7 +11,6 @@ from genjax import diffusion as D
 from genjax.data import DataInfo, eval_batches
 from genjax.methods.diffusion import build_unet, read_config
 from tests.helpers import (
-    assert_resume_is_bitwise_exact,
     data_of,
     method_of,
     optimizer_of,
@@ -166,31 +165,6 @@ def test_bad_inputs_are_one_line_errors():
             make(bad, gray)
     with pytest.raises(ValueError, match="conditional"):
         diffusion_config.get_config("conditional=yes")
-
-
-def _suite_config(steps: int):
-    config = tiny_diffusion_config(steps=steps, eval_every=steps)  # the suite once, at the end
-    config.eval.suite.enabled = True
-    return config
-
-
-@pytest.mark.slow
-def test_resume_is_bitwise_exact_and_a_run_writes_bits_per_dim_suite_and_chain(tmp_path):
-    """One set of runs (the compile dominates) for both: resume, and the run's outputs (the
-    suite only on the straight run: it changes no parameter). The sample command's --chain is
-    run on an RBM's checkpoint (tests/test_rbm_method.py)."""
-
-    summary = assert_resume_is_bitwise_exact(
-        tiny_diffusion_config, tmp_path, first=10, total=20, straight_config=_suite_config
-    )
-    for kind in ("conditional", "unconditional"):
-        bpd = summary[f"test_bits_per_dim_{kind}"]
-        assert np.isfinite(bpd) and bpd > 0
-    assert "class_accuracy" in summary["suite"]["model"]
-    assert summary["params"] == "ema"
-    workdir = tmp_path / "straight"
-    for name in ("samples", "chain", "guidance"):
-        assert (workdir / f"{name}.png").exists()
 
 
 @pytest.mark.slow

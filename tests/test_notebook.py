@@ -83,7 +83,7 @@ PIX2PIX_LINE = re.compile(
 @pytest.mark.slow
 def test_translation_notebook_executes(tmp_path):
     run = repr(str(tmp_path / "run"))
-    overrides = {"STEPS": "20", "FEATURE_STEPS": "200", "WIDTH": "8", "WORKDIR": run}
+    overrides = {"STEPS": "20", "FEATURE_STEPS": "50", "WIDTH": "8", "WORKDIR": run}
     text, pngs = execute("translation.ipynb", overrides, tmp_path)
     assert pngs >= 2
     psnr, ssim, fd, gray_psnr, gray_ssim, gray_fd, patches = found(PIX2PIX_LINE, text)

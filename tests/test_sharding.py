@@ -14,8 +14,8 @@ pytestmark = pytest.mark.slow
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-@pytest.fixture(scope="module")
-def results():
+def results(cases: tuple[str, ...]) -> dict:
+    """``python -m tests.sharded_step CASES`` on 8 CPU devices: its JSON."""
     env = dict(
         os.environ,
         # Appended: the suite's XLA flags (conftest.py: faster compiles) carry over.
@@ -24,7 +24,7 @@ def results():
         PYTHONPATH=ROOT,
     )
     proc = subprocess.run(
-        [sys.executable, "-m", "tests.sharded_step"],
+        [sys.executable, "-m", "tests.sharded_step", *cases],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -35,19 +35,26 @@ def results():
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-# One test over both cases and the batch error: the subprocess computes them together, once
-# (separate tests would run it once per pytest-xdist worker that picks one of them).
-def test_eight_devices_match_one_device_and_refuse_an_indivisible_batch(results):
-    """A conditional DCGAN's two-player step, a CycleGAN step, MADE's (a mask drawn per step),
-    a variational diffusion model's and a learned-variance DDPM's (importance-sampled steps,
-    the loss history in the model state) on 1 and on 8 devices: the same losses, parameters and
-    model state (1e-5)."""
-    for case in ("cgan", "cyclegan", "made", "vdm", "iddpm"):
-        one, eight = results[case]["1"], results[case]["8"]
+# One test, one subprocess, over every case and the batch error (separate tests would compile
+# and prepare data once per pytest-xdist worker: measured slower in all). The cases: a
+# conditional DCGAN (its critic updated twice per step on strided halves), a CycleGAN step
+# (instance norm, four networks, the image pools' draws), MADE (a mask drawn per step), a
+# variational diffusion model (antithetic times across the global batch, the schedule's
+# variance-minimising gradient) and a learned-variance DDPM (importance-sampled steps, the
+# loss history in the model state).
+CASES = ("cgan", "cyclegan", "made", "vdm", "iddpm")
+
+
+def test_eight_devices_match_one_device_and_refuse_an_indivisible_batch():
+    """Each case's steps on 1 and on 8 devices: the same losses, parameters and model state
+    (1e-5); a batch that the devices do not divide is a one-line error."""
+    out = results(CASES)
+    for case in CASES:
+        one, eight = out[case]["1"], out[case]["8"]
         np.testing.assert_allclose(eight["losses"], one["losses"], rtol=1e-5, atol=1e-5)
         for a, b in zip(eight["params"], one["params"], strict=True):
             np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
-    message = results["batch_error"]
+    message = out["batch_error"]
     assert message is not None and "\n" not in message
     assert "train.batch_size=100 is not divisible by the 8 devices" in message
     assert "multiple of 8" in message

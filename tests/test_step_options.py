@@ -31,6 +31,7 @@ def test_ten_steps_per_call_end_where_one_step_per_call_does(tmp_path):
         train_and_evaluate(config, str(tmp_path / "k3"))
 
 
+@pytest.mark.slow  # trains a U-Net in two precisions
 def test_bfloat16_compute_keeps_float32_weights_and_tracks_the_float32_loss():
     config = tiny_config()
     data = data_of(config)
@@ -110,7 +111,14 @@ def _assert_lowers(method: str, options, batches) -> None:
 QUICK = [("float32", 1), ("bfloat16", 2)]
 
 
-@pytest.mark.parametrize("method", sorted(METHODS))
+# The U-Nets' and CycleGAN's four networks take seconds to trace: in the slow suite.
+HEAVY = ("cyclegan", "diffusion", "vdm")
+
+
+@pytest.mark.parametrize(
+    "method",
+    [pytest.param(m, marks=pytest.mark.slow) if m in HEAVY else m for m in sorted(METHODS)],
+)
 def test_every_method_lowers_plain_and_in_bfloat16_inside_a_scan(method, batches):
     """The one loss contract for every method: its step lowers in float32 at one step per
     call, and in bfloat16 inside a K = 2 lax.scan (both wrappers composed)."""

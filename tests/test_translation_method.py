@@ -104,6 +104,7 @@ def pix2pix():
     return config, data, method, batch, method.init(jax.random.key(0), batch)
 
 
+@pytest.mark.slow  # prepares a translation dataset or compiles four networks
 def test_pix2pix_losses_are_the_papers(pix2pix):
     """The generator's loss is BCE(D(x, G(x)), 1) + 100 |G(x) − y| and the discriminator's
     0.5 [BCE(D(x, y), 1) + BCE(D(x, G(x)), 0)], recomputed here from the networks; G(x)
@@ -238,6 +239,7 @@ def test_every_config_reads_and_describes_its_data_without_loading_it(variant, t
         read_settings(folder)
 
 
+@pytest.mark.slow  # prepares a translation dataset or compiles four networks
 def test_translation_suite_uses_cached_feature_networks(tmp_path, monkeypatch):
     """The suite loads each domain's cached feature network and never retrains it (a bug once
     passed train_features as ``retrain``: every run trained both networks again)."""
@@ -267,6 +269,7 @@ def test_translation_suite_uses_cached_feature_networks(tmp_path, monkeypatch):
     ]
 
 
+@pytest.mark.slow  # prepares a translation dataset or compiles four networks
 @pytest.mark.parametrize("generator", ["resnet", "unet"])
 def test_cyclegan_translates_both_ways_with_either_generator(generator):
     """The authors offer ResNet and U-Net generators for CycleGAN (--netG); both translate

@@ -38,6 +38,7 @@ def _method(config, data, **fields):
     return method_of(config, data.info)
 
 
+@pytest.mark.slow  # compiles the U-Net's loss, gradient or sampler
 def test_loss_is_the_mean_of_the_per_example_bound_and_of_its_parts(setup):
     config, data, method, batch, params = setup
     key = jax.random.key(2)
@@ -51,6 +52,7 @@ def test_loss_is_the_mean_of_the_per_example_bound_and_of_its_parts(setup):
     assert np.isfinite(float(discrete)) and abs(float(discrete) - float(loss)) > 1e-4
 
 
+@pytest.mark.slow  # compiles the U-Net's loss, gradient or sampler
 def test_variance_minimising_update_changes_only_the_schedules_shape_gradient(setup):
     """The score network and the endpoints get the bound's gradient either way; the shape
     network's gradient is that of the squared diffusion loss when the option is on."""
@@ -70,6 +72,7 @@ def test_variance_minimising_update_changes_only_the_schedules_shape_gradient(se
     assert np.abs(shape[True] - shape[False]).max() > 1e-3 * np.abs(shape[False]).max()
 
 
+@pytest.mark.slow  # compiles the U-Net's loss, gradient or sampler
 def test_dropout_acts_in_training_only(setup):
     config, data, method, batch, params = setup
     dropped = config.copy_and_resolve_references()
@@ -125,19 +128,44 @@ def test_resume_is_bitwise_exact_and_a_run_writes_bits_per_dim_and_chain(tmp_pat
         assert (tmp_path / "straight" / f"{name}.png").exists()
 
 
-def test_conditional_model_samples_its_labels_and_reports_both_bounds(setup):
+@pytest.mark.slow  # compiles the U-Net's loss, gradient or sampler
+def test_conditional_model_samples_its_labels_guided_and_reports_both_bounds(setup):
+    """Samples on the data's levels; guidance at scale s is ε̂_u + s (ε̂_c − ε̂_u) (one call on
+    the doubled batch), 0 the unconditional and 1 the conditional model; the report gives the
+    bound with the null label and with the true labels."""
+    from genjax.methods.vdm import eps_model, guided_eps, model_of, read_config
+
     config = tiny_vdm_config(conditional=True)
     data = data_of(config)
     method = method_of(config, data.info)
     assert method.conditional
     batch = setup[3]
-    params = method.init(jax.random.key(0), batch)
+    params = jax.jit(method.init)(jax.random.key(0), batch)
+    leaves, tree = jax.tree.flatten(params["score"])  # the last layer starts at zero: perturb
+    keys = jax.random.split(jax.random.key(7), len(leaves))
+    noisy = [p + 0.1 * jax.random.normal(k, p.shape) for p, k in zip(leaves, keys, strict=True)]
+    params = {**params, "score": jax.tree.unflatten(tree, noisy)}
     loss, _ = method.loss(params, batch, jax.random.key(1), None)
     assert np.isfinite(float(loss))
     images = method.sample(params, jax.random.key(2), 3, jnp.asarray([1, 2, 3]))
     assert images.shape == (3, 8, 8, 1)
     levels = np.unique(np.round(np.asarray(images) * 16, 4))
     assert set(levels) <= set(np.arange(17.0))  # samples lie on the data's 17 levels
+    m = model_of(read_config(config), data.info)
+    z, y = batch["image"][:4], batch["label"][:4]
+    gamma = jnp.linspace(-5.0, 3.0, 4)
+    eps_of = jax.jit(lambda labels: eps_model(m, params["score"], z, gamma, labels))
+    cond, uncond = eps_of(y), eps_of(jnp.full_like(y, 10))
+    assert float(jnp.abs(cond - uncond).max()) > 1e-3  # the labels matter
+    for scale, want in ((0.0, uncond), (1.0, cond), (2.5, uncond + 2.5 * (cond - uncond))):
+        got = jax.jit(guided_eps(m, params, y, scale))(z, gamma)
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+    batches = list(eval_batches(data.test, 64, data.transform))
+    scalars, _ = method.report(params, batches, jax.random.key(5))
+    for kind in ("conditional", "unconditional"):
+        name = f"test_bits_per_dim_{kind}"
+        assert np.isfinite(scalars[name]) and 0 < scalars[f"{name}_se"] < scalars[name]
+    assert scalars["test_bits_per_dim_conditional"] != scalars["test_bits_per_dim_unconditional"]
 
 
 def test_bad_inputs_are_one_line_errors():

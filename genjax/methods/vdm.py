@@ -224,15 +224,17 @@ def gamma_of(m: Model, params):
 
 
 def guided_eps(m: Model, params, y, scale: float):
-    """(z, γ) -> ε̂, guided as the DDPM is (``methods.diffusion.eps_fn``) for labels y."""
+    """(z, γ) -> ε̂, guided as the DDPM is (``methods.diffusion.eps_fn``) for labels y: at a
+    scale other than 0 and 1, ε̂_u + s (ε̂_c − ε̂_u) from one call on the doubled batch."""
 
     def fn(z, gamma):
         if y is None or scale == 0.0:
             return eps_model(m, params["score"], z, gamma, None)
         if scale == 1.0:
             return eps_model(m, params["score"], z, gamma, y)
-        null = jnp.full_like(y, m.null)
-        cond, uncond = (eps_model(m, params["score"], z, gamma, lab) for lab in (y, null))
+        twice = lambda a: jnp.concatenate([a, a])
+        labels = jnp.concatenate([y, jnp.full_like(y, m.null)])
+        cond, uncond = jnp.split(eps_model(m, params["score"], twice(z), twice(gamma), labels), 2)
         return classifier_free_guidance(uncond, cond, scale)
 
     return fn
