@@ -104,3 +104,19 @@ def test_r1_penalty_matches_closed_forms():
     np.testing.assert_allclose(
         jax.jit(losses.r1_penalty, static_argnums=0)(apply_fn, real), expected, rtol=1e-5
     )
+
+
+def test_one_pass_gives_the_scores_and_r1s_gradient_norms():
+    """D(x) = Σ a x² per example: the scores and ||2 a x||² from one VJP; the penalties take
+    them in place of a second pass and give the same R1."""
+    a = RNG.uniform(0.1, 1.0, size=12)
+    apply_fn = lambda x: jnp.sum(jnp.asarray(a) * x**2, axis=-1)
+    real, fake = RNG.normal(size=(6, 12)), RNG.normal(size=(6, 12))
+    scores, sq = losses.scores_and_input_grad_sq_norms(apply_fn, jnp.asarray(real))
+    np.testing.assert_allclose(scores, np.sum(a * real**2, axis=-1), rtol=1e-5)
+    np.testing.assert_allclose(sq, np.sum((2 * a * real) ** 2, axis=-1), rtol=1e-5)
+    key = jax.random.key(0)
+    given, parts = losses.adversarial_penalties(apply_fn, real, fake, key, 10.0, 2.0, sq)
+    computed, _ = losses.adversarial_penalties(apply_fn, real, fake, key, 10.0, 2.0)
+    np.testing.assert_allclose(given, computed, rtol=1e-6)
+    np.testing.assert_allclose(parts["r1"], np.mean(np.sum((2 * a * real) ** 2, -1)), rtol=1e-5)

@@ -28,6 +28,7 @@ from genjax.losses.adversarial import (
     non_saturating_discriminator,
     non_saturating_generator,
     r1_penalty,
+    scores_and_input_grad_sq_norms,
     wasserstein_discriminator,
 )
 from genjax.losses.autoencoder import l1_penalty, sparse_autoencoder_loss
@@ -109,6 +110,7 @@ __all__ = [
     "non_saturating_discriminator",
     "non_saturating_generator",
     "r1_penalty",
+    "scores_and_input_grad_sq_norms",
     "wasserstein_discriminator",
     "bernoulli_log_likelihood",
     "beta_elbo",

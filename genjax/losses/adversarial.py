@@ -126,10 +126,27 @@ ADVERSARIAL_LOSSES = {
 }
 
 
+def scores_and_input_grad_sq_norms(
+    apply_fn: Callable[[jax.Array], jax.Array], x: jax.Array
+) -> tuple[jax.Array, jax.Array]:
+    """D(x) and ||∂D(x)_i / ∂x_i||² per example from one forward pass (``jax.vjp``), so a
+    discriminator loss on data and its R1 penalty share the pass.
+
+    Args:
+      apply_fn: the discriminator on a batch, ``x -> scores [B]`` (per-example outputs: one
+        VJP of ones gives every example's input gradient).
+      x: inputs [B, ...].
+
+    Returns:
+      (scores [B], squared input-gradient norms [B]).
+    """
+    scores, pullback = jax.vjp(apply_fn, x)
+    (grads,) = pullback(jnp.ones_like(scores))
+    return scores, jnp.sum(grads.reshape(x.shape[0], -1) ** 2, axis=-1)
+
+
 def _input_grad_sq_norms(apply_fn: Callable[[jax.Array], jax.Array], x: jax.Array) -> jax.Array:
-    """||d apply_fn(x)_i / d x_i||² per example (outputs are per-example, so one VJP does)."""
-    grads = jax.grad(lambda v: jnp.sum(apply_fn(v)))(x)
-    return jnp.sum(grads.reshape(x.shape[0], -1) ** 2, axis=-1)
+    return scores_and_input_grad_sq_norms(apply_fn, x)[1]
 
 
 def gradient_penalty(
@@ -179,6 +196,7 @@ def adversarial_penalties(
     key: jax.Array,
     gradient_penalty_weight: float = 0.0,
     r1_weight: float = 0.0,
+    real_sq_norms: jax.Array | None = None,
 ) -> tuple[jax.Array, Metrics]:
     """λ · WGAN-GP penalty + (γ/2) · R1, each computed only when its weight is > 0.
 
@@ -189,6 +207,8 @@ def adversarial_penalties(
       key: the gradient penalty's interpolation draws.
       gradient_penalty_weight: λ (10 in Gulrajani et al. 2017); 0 leaves it out.
       r1_weight: γ (the term is weighted γ/2, Mescheder et al. 2018); 0 leaves it out.
+      real_sq_norms: R1's ||∇D(x)||² per example on ``real`` when the caller has them from
+        the pass its loss made (``scores_and_input_grad_sq_norms``); None computes them.
 
     Returns:
       (weighted sum, {"gradient_penalty", "r1"} for the terms computed, unweighted).
@@ -198,7 +218,8 @@ def adversarial_penalties(
         metrics["gradient_penalty"] = gradient_penalty(apply_fn, real, fake, key)
         total = total + gradient_penalty_weight * metrics["gradient_penalty"]
     if r1_weight > 0:
-        metrics["r1"] = r1_penalty(apply_fn, real)
+        sq = _input_grad_sq_norms(apply_fn, real) if real_sq_norms is None else real_sq_norms
+        metrics["r1"] = jnp.mean(sq)
         total = total + 0.5 * r1_weight * metrics["r1"]
     return total, metrics
 

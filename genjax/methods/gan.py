@@ -14,7 +14,11 @@ import numpy as np
 from genjax.checks import check_at_least, check_choice, read_borrowed, read_section
 from genjax.data import DataInfo, display
 from genjax.inference import interpolation_grids, perturbation_sensitivity, traversal_grid
-from genjax.losses import ADVERSARIAL_LOSSES, adversarial_penalties
+from genjax.losses import (
+    ADVERSARIAL_LOSSES,
+    adversarial_penalties,
+    scores_and_input_grad_sq_norms,
+)
 from genjax.methods.base import Method, Player, Score, stateless
 from genjax.methods.common import labels_of, make_sampler
 from genjax.models.gan import ARCHITECTURES, CONDITIONING, Discriminator, Generator
@@ -176,8 +180,14 @@ def discriminator_loss(nets: Networks, game: GameConfig, params, batch, key):
     x, y = batch["image"], labels_of(batch, nets.conditional)
     fake = fake_images(nets, params, k_z, x.shape[0], y)
     apply_fn = critic(nets, params, y)
-    value, metrics = ADVERSARIAL_LOSSES[game.adversarial].discriminator(apply_fn(x), apply_fn(fake))
-    penalty, extra = adversarial_penalties(apply_fn, x, fake, k_pen, game.gradient_penalty, game.r1)
+    if game.r1 > 0:  # the scores on data and R1's input gradient from one forward pass
+        d_real, real_sq = scores_and_input_grad_sq_norms(apply_fn, x)
+    else:
+        d_real, real_sq = apply_fn(x), None
+    value, metrics = ADVERSARIAL_LOSSES[game.adversarial].discriminator(d_real, apply_fn(fake))
+    penalty, extra = adversarial_penalties(
+        apply_fn, x, fake, k_pen, game.gradient_penalty, game.r1, real_sq
+    )
     return value + penalty, {**metrics, **extra}
 
 
