@@ -111,7 +111,7 @@ def test_one_pass_gives_the_scores_and_r1s_gradient_norms():
     them in place of a second pass and give the same R1."""
     a = RNG.uniform(0.1, 1.0, size=12)
     apply_fn = lambda x: jnp.sum(jnp.asarray(a) * x**2, axis=-1)
-    real, fake = RNG.normal(size=(6, 12)), RNG.normal(size=(6, 12))
+    real, fake = (RNG.normal(size=(6, 12)).astype(np.float32) for _ in range(2))
     scores, sq = losses.scores_and_input_grad_sq_norms(apply_fn, jnp.asarray(real))
     np.testing.assert_allclose(scores, np.sum(a * real**2, axis=-1), rtol=1e-5)
     np.testing.assert_allclose(sq, np.sum((2 * a * real) ** 2, axis=-1), rtol=1e-5)
