@@ -10,6 +10,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from genjax.models.autoencoder import check_image_shape, with_labels
+from genjax.models.conv_paths import conv_general_dilated
 from genjax.models.layers import MLP, DeconvTrunk, check_downsampling, conv_kernel_init
 from genjax.models.spectral import SpectralConv, SpectralDense
 
@@ -91,7 +92,12 @@ class Discriminator(nn.Module):
             conv = functools.partial(SpectralConv, iterations=self.power_iterations)
         else:
             dense = nn.Dense
-            conv = functools.partial(nn.Conv, padding="SAME", kernel_init=conv_kernel_init)
+            conv = functools.partial(
+                nn.Conv,
+                padding="SAME",
+                kernel_init=conv_kernel_init,
+                conv_general_dilated=conv_general_dilated,
+            )
         concat = self.num_classes > 0 and self.conditioning == "concat"
         if self.architecture == "conv":
             check_downsampling(self.image_shape, len(self.conv_features))

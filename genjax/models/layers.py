@@ -7,6 +7,8 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
+from genjax.models.conv_paths import conv_general_dilated
+
 
 def conv_kernel_init(key: jax.Array, shape, dtype=jnp.float32) -> jax.Array:
     """Flax's default (transposed) convolution init, LeCun normal over fan-in = kh·kw·C_in,
@@ -71,7 +73,13 @@ class ConvTrunk(nn.Module):
     def __call__(self, x: jax.Array) -> jax.Array:
         act = ACTIVATIONS[self.activation]
         for width in self.features:
-            layer = nn.Conv(width, (3, 3), strides=(2, 2), kernel_init=conv_kernel_init)
+            layer = nn.Conv(
+                width,
+                (3, 3),
+                strides=(2, 2),
+                kernel_init=conv_kernel_init,
+                conv_general_dilated=conv_general_dilated,
+            )
             x = act(layer(x))
         return x.reshape(x.shape[0], -1)
 

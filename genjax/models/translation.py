@@ -21,6 +21,8 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
+from genjax.models.conv_paths import conv_general_dilated
+
 NORMS = ("batch", "instance", "none")
 EPS = 1e-5
 LEAK = 0.2
@@ -100,6 +102,7 @@ def torch_conv(
         padding=((padding, padding), (padding, padding)),
         use_bias=use_bias,
         kernel_init=normal_init(),
+        conv_general_dilated=conv_general_dilated,
         name=name,
     )
 

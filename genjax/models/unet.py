@@ -12,12 +12,18 @@ import jax
 import jax.numpy as jnp
 
 from genjax.models.autoencoder import check_image_shape
+from genjax.models.conv_paths import conv_general_dilated
 from genjax.models.layers import check_downsampling, conv_kernel_init
 
 
 def conv(features: int, kernel: tuple[int, int], **kwargs) -> nn.Conv:
-    """``nn.Conv`` with ``conv_kernel_init`` unless another kernel_init is given."""
-    return nn.Conv(features, kernel, **{"kernel_init": conv_kernel_init, **kwargs})
+    """``nn.Conv`` with ``conv_kernel_init`` unless another kernel_init is given, on the
+    faster path for its shape (``conv_paths``)."""
+    return nn.Conv(
+        features,
+        kernel,
+        **{"kernel_init": conv_kernel_init, "conv_general_dilated": conv_general_dilated, **kwargs},
+    )
 
 
 def sinusoidal_embedding(t: jax.Array, dim: int, max_period: float = 10_000.0) -> jax.Array:
