@@ -76,3 +76,13 @@ def test_a_flax_conv_on_the_fast_path_keeps_its_parameters_and_output():
     params = plain.init(jax.random.key(0), x)
     assert jax.tree.structure(fast.init(jax.random.key(0), x)) == jax.tree.structure(params)
     np.testing.assert_allclose(fast.apply(params, x), plain.apply(params, x), rtol=1e-5, atol=1e-6)
+
+
+def test_a_one_d_convolution_keeps_xlas_path():
+    """A 1-d flax convolution (3-d input) passes straight to XLA's convolution, bitwise."""
+    x = jnp.asarray(RNG.normal(size=(2, 3, 4)), jnp.float32)
+    plain = nn.Conv(5, (3,), strides=(2,))
+    fast = nn.Conv(5, (3,), strides=(2,), conv_general_dilated=conv_paths.conv_general_dilated)
+    params = plain.init(jax.random.key(0), x)
+    assert "conv_general_dilated" in str(jax.make_jaxpr(fast.apply)(params, x))
+    np.testing.assert_array_equal(fast.apply(params, x), plain.apply(params, x))

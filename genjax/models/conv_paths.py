@@ -20,6 +20,7 @@ from jax import lax
 
 # Output maps of at most this many positions take the im2col path.
 SMALL_MAP = 4
+NHWC_HWIO = ("NHWC", "HWIO", "NHWC")
 
 
 def im2col_conv(
@@ -60,9 +61,9 @@ def im2col_conv(
 
 
 def uses_im2col(lhs_shape, rhs_shape, strides, pads, dilated: bool, groups: int) -> bool:
-    """The trace-time choice: on CPU, an undilated ungrouped 2-d convolution whose output map
-    has at most SMALL_MAP positions."""
-    if jax.default_backend() != "cpu" or dilated or groups != 1 or len(lhs_shape) != 4:
+    """The trace-time choice: on CPU, an undilated ungrouped 2-d convolution (NHWC shapes)
+    whose output map has at most SMALL_MAP positions."""
+    if jax.default_backend() != "cpu" or dilated or groups != 1:
         return False
     oh = (lhs_shape[1] + sum(pads[0]) - rhs_shape[0]) // strides[0] + 1
     ow = (lhs_shape[2] + sum(pads[1]) - rhs_shape[1]) // strides[1] + 1
@@ -83,9 +84,11 @@ def conv_general_dilated(
     preferred_element_type=None,
 ) -> jax.Array:
     """``lax.conv_general_dilated``, by im2col where ``uses_im2col`` says so (NHWC/HWIO only)."""
-    nhwc = lax.conv_dimension_numbers(lhs.shape, rhs.shape, ("NHWC", "HWIO", "NHWC"))
+    nhwc = lhs.ndim == 4 and dimension_numbers == lax.conv_dimension_numbers(
+        lhs.shape, rhs.shape, NHWC_HWIO
+    )
     dilated = any(d != 1 for d in (*(lhs_dilation or ()), *(rhs_dilation or ())))
-    if lhs.ndim == 4 and batch_group_count == 1 and dimension_numbers == nhwc:
+    if nhwc and batch_group_count == 1:
         pads = padding
         if isinstance(padding, str):
             pads = lax.padtype_to_pads(lhs.shape[1:3], rhs.shape[:2], window_strides, padding)
