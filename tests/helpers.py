@@ -94,23 +94,40 @@ def tiny_dbn_config(steps: int = 20, **train):
 
 
 def assert_resume_is_bitwise_exact(
-    make_config, tmp_path, first: int, total: int, straight_config=None
+    make_config, tmp_path, first: int, total: int, straight_config=None, preempt: bool = True
 ) -> dict:
-    """``first`` steps, then resume to ``total``, equals a straight ``total``-step run, leaf by
-    leaf (params, optimizer state, EMA, step). ``make_config(steps=...)`` builds the config;
-    ``straight_config`` (default: the same) the straight run's, which may add evaluation.
+    """A run stopped at step ``first`` and resumed to ``total`` equals a straight ``total``-step
+    run, leaf by leaf (params, optimizer state, EMA, step). ``make_config(steps=...)`` builds
+    the config; ``straight_config`` (default: the same) the straight run's, which may add
+    evaluation. With ``preempt`` the first run is the ``total``-step config stopped at
+    ``first`` by the spine's preemption path (saved, no final evaluation or report; the three
+    runs share one build); without, a finished ``first``-step run that the second extends.
     Returns the straight run's summary; its workdir is ``tmp_path / "straight"``."""
+    import contextlib
+    from unittest import mock
+
     import jax
     import numpy as np
 
-    from genjax.run.experiment import train_and_evaluate
+    from genjax.run import experiment
     from genjax.run.restore import load_trained
 
+    @contextlib.contextmanager
+    def stop_at_first():
+        yield lambda calls: calls * make_config(steps=total).train.steps_per_call >= first
+
     stopped, straight = str(tmp_path / "stopped"), str(tmp_path / "straight")
-    train_and_evaluate(make_config(steps=first), stopped)
-    summary = train_and_evaluate(make_config(steps=total), stopped)
+    if preempt:
+        with mock.patch.object(experiment, "preemption_watch", stop_at_first):
+            out = experiment.train_and_evaluate(make_config(steps=total), stopped)
+        assert out == {"preempted_at": first, "resumed_from": 0, "steps": total}, out
+    else:
+        experiment.train_and_evaluate(make_config(steps=first), stopped)
+    summary = experiment.train_and_evaluate(make_config(steps=total), stopped)
     assert summary["resumed_from"] == first
-    straight_summary = train_and_evaluate((straight_config or make_config)(steps=total), straight)
+    straight_summary = experiment.train_and_evaluate(
+        (straight_config or make_config)(steps=total), straight
+    )
     a, b = load_trained(stopped).state, load_trained(straight).state
     assert int(a.step) == int(b.step) == total
     leaves = lambda s: jax.tree.leaves(jax.device_get(s))

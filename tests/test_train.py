@@ -70,7 +70,9 @@ def test_train_step_compiles_once(data):
 
 @pytest.mark.slow
 def test_resume_is_bitwise_exact(tmp_path):
-    assert_resume_is_bitwise_exact(tiny_config, tmp_path, first=15, total=30)
+    """Both ways a run resumes: after a preemption, and a finished run trained further."""
+    assert_resume_is_bitwise_exact(tiny_config, tmp_path / "preempted", first=15, total=30)
+    assert_resume_is_bitwise_exact(tiny_config, tmp_path / "extended", 15, 30, preempt=False)
 
 
 @pytest.mark.slow

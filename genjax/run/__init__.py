@@ -3,7 +3,9 @@
 ``train_and_evaluate``), and a trained run restored from its workdir
 (``genjax.run.restore``: ``load_trained``); around a run, its workdir checked and locked
 (``genjax.run.workdir``), SIGTERM turned into a save and a clean stop
-(``genjax.run.preemption``) and the start-up of several processes (``genjax.run.distributed``).
+(``genjax.run.preemption``) and the start-up of several processes (``genjax.run.distributed``);
+a run's method and steps kept for a later run of the same settings in the process
+(``genjax.run.builds``).
 
 May import: every layer below and ``genjax.eval``; never ``genjax.tools``.
 """

@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 from genjax.data import Data, describe, load_data, to_global, train_iterator
 from genjax.eval.report import write_report, write_samples
 from genjax.eval.suite import Suite, build_suite, numeric
-from genjax.eval.test_split import evaluate, make_eval_step
+from genjax.eval.test_split import evaluate
 from genjax.eval.translation import (
     TranslationSuite,
     build_translation_suite,
@@ -25,6 +25,7 @@ from genjax.eval.translation import (
 )
 from genjax.methods import Method
 from genjax.run import distributed
+from genjax.run.builds import Built, built
 from genjax.run.preemption import preemption_watch
 from genjax.run.settings import Settings, read_settings
 from genjax.run.workdir import check_workdir, lock_workdir, release_workdir
@@ -39,7 +40,6 @@ from genjax.train.sharding import (
     stacked_data_sharding,
 )
 from genjax.train.state import TrainState
-from genjax.train.step import make_training
 
 KEY_NAMES = ("init", "train", "eval", "report", "suite")
 
@@ -74,16 +74,18 @@ class Evaluation:
     quality: dict[str, dict]
 
 
-def build(settings: Settings) -> tuple[Method, Any, Any]:
-    """The method and its (init, step) pair, built from the data's description alone: every
-    error in the config or against the data's kind is raised before any data is read."""
-    method = settings.family.build(settings.method_settings, describe(settings.data))
-    if settings.eval.suite.enabled and method.sample is None and method.translate is None:
+def build(settings: Settings) -> Built:
+    """The method, its (init, step) pair and its eval step, built from the data's description
+    alone (every error in the config or against the data's kind is raised before any data is
+    read), or kept from an earlier run of the same settings in this process (builds.py)."""
+    s = settings
+    out = built(s.family, s.method_settings, describe(s.data), s.train, s.optim)
+    if s.eval.suite.enabled and out.method.sample is None and out.method.translate is None:
         raise ValueError(
-            f"eval.suite.enabled needs a method that generates samples and {settings.method} "
+            f"eval.suite.enabled needs a method that generates samples and {s.method} "
             "does not: set --config.eval.suite.enabled=False"
         )
-    return (method, *make_training(method, settings.train, settings.optim))
+    return out
 
 
 def setup(s: Settings, workdir: str) -> Experiment:
@@ -93,7 +95,8 @@ def setup(s: Settings, workdir: str) -> Experiment:
     shard, repl = data_sharding(mesh), replicated(mesh)
     check_batch_size(s.train.batch_size, mesh)
     check_batch_size(s.eval.batch_size, mesh, "eval.batch_size")
-    method, init_fn, train_fn = build(s)
+    made = build(s)
+    method, init_fn = made.method, made.init_fn
     lead = jax.process_index() == 0
     if lead:
         with open(os.path.join(workdir, "config.json"), "w") as f:
@@ -132,8 +135,8 @@ def setup(s: Settings, workdir: str) -> Experiment:
         iterator=it,
         state=state,
         start=start,
-        step_fn=jit_train_step(train_fn, batch_shard, repl),
-        eval_step=make_eval_step(method.eval_metrics),
+        step_fn=jit_train_step(made.train_fn, batch_shard, repl),
+        eval_step=made.eval_step,
         batch_shard=batch_shard,
         writer=MetricWriter(workdir, enabled=lead),
     )

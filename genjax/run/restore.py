@@ -57,7 +57,8 @@ def load_trained(
     config = ml_collections.ConfigDict(saved["config"])
     config.eval.update(eval_overrides or {})
     settings = read_settings(config, strict=False)
-    method, init_fn, _ = build(settings)
+    made = build(settings)
+    method, init_fn = made.method, made.init_fn
     data = load_data(settings.data)
     # A training batch's shapes: a model state may hold per-batch arrays (CycleGAN's fakes).
     rows = settings.train.batch_size // jax.process_count()
