@@ -7,7 +7,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from genjax.models.conv_paths import conv_general_dilated
+from genjax.models.conv_paths import conv_general_dilated, conv_transpose
 
 
 def conv_kernel_init(key: jax.Array, shape, dtype=jnp.float32) -> jax.Array:
@@ -84,6 +84,48 @@ class ConvTrunk(nn.Module):
         return x.reshape(x.shape[0], -1)
 
 
+class ConvTranspose(nn.Module):
+    """flax's 2-d ``nn.ConvTranspose`` (its parameters: names, shapes, initialisers and
+    creation order, so checkpoints carry over), computed by ``conv_paths.conv_transpose`` (on
+    CPU one ordinary convolution per output phase, interleaved, instead of a convolution over
+    a zero-dilated input).
+
+    Attributes:
+      features: output channels.
+      kernel_size: (kh, kw).
+      strides: (sh, sw).
+      kernel_init: the kernel's initialiser.
+      padding: "SAME" or ((low, high), (low, high)), as ``nn.ConvTranspose`` takes it.
+      transpose_kernel: the kernel is [kh, kw, C_out, C_in], flipped (PyTorch's convention).
+      use_bias: add a bias (initialised to zero).
+    """
+
+    features: int
+    kernel_size: Sequence[int]
+    strides: Sequence[int]
+    kernel_init: nn.initializers.Initializer = nn.initializers.lecun_normal()
+    padding: str | Sequence[tuple[int, int]] = "SAME"
+    transpose_kernel: bool = False
+    use_bias: bool = True
+
+    @nn.compact
+    def __call__(self, x: jax.Array) -> jax.Array:
+        io = (self.features, x.shape[-1]) if self.transpose_kernel else (x.shape[-1], self.features)
+        kernel = self.param("kernel", self.kernel_init, (*self.kernel_size, *io), jnp.float32)
+        bias = None
+        if self.use_bias:
+            bias = self.param("bias", nn.initializers.zeros_init(), (self.features,), jnp.float32)
+        dtype = jnp.result_type(x, kernel, *([] if bias is None else [bias]))  # flax's promotion
+        y = conv_transpose(
+            x.astype(dtype),
+            kernel.astype(dtype),
+            tuple(self.strides),
+            self.padding,
+            self.transpose_kernel,
+        )
+        return y if bias is None else y + bias.astype(dtype)
+
+
 class DeconvTrunk(nn.Module):
     """Dense to a small feature map, then stride-2 transposed convolutions up to full size.
 
@@ -104,8 +146,8 @@ class DeconvTrunk(nn.Module):
         act = ACTIVATIONS[self.activation]
         h, w = check_downsampling(self.out_shape, len(self.features))
         x = act(nn.Dense(h * w * self.features[0])(z)).reshape(z.shape[0], h, w, self.features[0])
-        for width in self.features:
+        for i, width in enumerate(self.features):
             k = (self.kernel_size, self.kernel_size)
-            layer = nn.ConvTranspose(width, k, strides=(2, 2), kernel_init=conv_kernel_init)
+            layer = ConvTranspose(width, k, (2, 2), conv_kernel_init, name=f"ConvTranspose_{i}")
             x = act(layer(x))
         return nn.Conv(self.out_shape[-1], (3, 3), padding="SAME", kernel_init=conv_kernel_init)(x)

@@ -22,6 +22,7 @@ import jax
 import jax.numpy as jnp
 
 from genjax.models.conv_paths import conv_general_dilated
+from genjax.models.layers import ConvTranspose
 
 NORMS = ("batch", "instance", "none")
 EPS = 1e-5
@@ -114,7 +115,7 @@ def torch_conv_transpose(
     output_padding: int,
     use_bias: bool,
     name: str,
-) -> nn.ConvTranspose:
+) -> ConvTranspose:
     """PyTorch's stride-2 ``ConvTranspose2d(padding, output_padding)``: output size
     2(H - 1) - 2·padding + kernel_size + output_padding, the kernel [k, k, C_out, C_in]
     oriented as PyTorch's (the transpose of a convolution), weights ~ N(0, 0.02).
@@ -132,14 +133,14 @@ def torch_conv_transpose(
     """
     lo = kernel_size - 1 - padding
     pads = ((lo, lo + output_padding),) * 2
-    return nn.ConvTranspose(
+    return ConvTranspose(
         features,
         (kernel_size, kernel_size),
-        strides=(2, 2),
+        (2, 2),
+        normal_init(),
         padding=pads,
-        use_bias=use_bias,
         transpose_kernel=True,
-        kernel_init=normal_init(),
+        use_bias=use_bias,
         name=name,
     )
 
