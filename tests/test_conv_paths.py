@@ -42,7 +42,9 @@ def test_im2col_matches_xla_forward_and_gradients(shape):
     assert out.shape == want.shape and out.shape[1] * out.shape[2] <= conv_paths.SMALL_MAP
     np.testing.assert_allclose(out, want, rtol=1e-5, atol=1e-5)
     cot = jnp.asarray(RNG.normal(size=want.shape), jnp.float32)
-    grads = lambda f: jax.grad(lambda a, b: jnp.sum(f(a, b, strides, padding) * cot), (0, 1))(x, w)
+    grads = lambda f: jax.jit(  # one program each: faster than op by op
+        jax.grad(lambda a, b: jnp.sum(f(a, b, strides, padding) * cot), (0, 1))
+    )(x, w)
     for got, ref in zip(grads(_dispatched), grads(_reference), strict=True):
         np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5)
 
@@ -120,11 +122,11 @@ def test_phase_transposed_convolution_matches_xla_forward_and_gradients(case):
         a, b, (s, s), padding, dimension_numbers=DN, transpose_kernel=flip
     )
     phases = lambda a, b: conv_paths.conv_transpose(a, b, (s, s), padding, transpose_kernel=flip)
-    want = ref(x, kernel)
+    want = jax.jit(ref)(x, kernel)
     assert want.shape == (2, h * s, w * s, 5)
-    _assert_close(phases(x, kernel), want)
+    _assert_close(jax.jit(phases)(x, kernel), want)
     cot = jnp.asarray(RNG.normal(size=want.shape), jnp.float32)
-    grads = lambda f: jax.grad(lambda a, b: jnp.sum(f(a, b) * cot), (0, 1))(x, kernel)
+    grads = lambda f: jax.jit(jax.grad(lambda a, b: jnp.sum(f(a, b) * cot), (0, 1)))(x, kernel)
     for got, expected in zip(grads(phases), grads(ref), strict=True):
         _assert_close(got, expected)
     assert f"lhs_dilation=({s}, {s})" not in str(jax.make_jaxpr(phases)(x, kernel))  # no zeros
@@ -171,12 +173,12 @@ def test_the_deconv_trunk_keeps_flax_conv_transposes_parameters_and_output():
     for k in (3, 4):
         new = DeconvTrunk((8, 4), (8, 8, 1), kernel_size=k)
         old = Reference((8, 4), (8, 8, 1), k)
-        params = new.init(jax.random.key(1), z)
-        reference = old.init(jax.random.key(1), z)
+        params = jax.jit(new.init)(jax.random.key(1), z)
+        reference = jax.jit(old.init)(jax.random.key(1), z)
         assert jax.tree.structure(params) == jax.tree.structure(reference)
         for a, b in zip(jax.tree.leaves(params), jax.tree.leaves(reference), strict=True):
             np.testing.assert_array_equal(a, b)
-        _assert_close(new.apply(params, z), old.apply(params, z))
+        _assert_close(jax.jit(new.apply)(params, z), jax.jit(old.apply)(params, z))
 
 
 @pytest.mark.parametrize("use_bias", [True, False])
