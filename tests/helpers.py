@@ -112,9 +112,11 @@ def assert_resume_is_bitwise_exact(
     from genjax.run import experiment
     from genjax.run.restore import load_trained
 
+    per_call = make_config(steps=total).train.steps_per_call
+
     @contextlib.contextmanager
     def stop_at_first():
-        yield lambda calls: calls * make_config(steps=total).train.steps_per_call >= first
+        yield lambda calls: calls * per_call >= first
 
     stopped, straight = str(tmp_path / "stopped"), str(tmp_path / "straight")
     if preempt:
