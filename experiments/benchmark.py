@@ -130,5 +130,10 @@ def main(argv):
             f.write(header + table + "".join("\n" + p for p in profiles))
 
 
+def cli() -> int:
+    """The console script ``genjax-benchmark``."""
+    return run(main)
+
+
 if __name__ == "__main__":
-    sys.exit(run(main))
+    sys.exit(cli())

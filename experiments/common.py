@@ -26,11 +26,38 @@ def _first_line(err: BaseException) -> str:
     return text.splitlines()[0] if text else repr(err)
 
 
+def packaged_configs() -> dict[str, str]:
+    """The installed ``configs`` package's config files by name (``vae`` -> its path); empty
+    when the package is not importable."""
+    try:
+        import configs
+    except ImportError:
+        return {}
+    folder = os.path.dirname(configs.__file__)
+    return {
+        f.removesuffix(".py"): os.path.join(folder, f)
+        for f in sorted(os.listdir(folder))
+        if f.endswith(".py") and f not in ("__init__.py", "common.py")
+    }
+
+
+def config_path(path: str) -> str:
+    """``path`` if it is a file; else the installed ``configs`` package's file that it names
+    (``configs/vae.py``, ``vae.py`` or ``vae``), so that ``genjax-train --config=vae`` and a
+    clone's ``--config=configs/vae.py`` work from any directory after a pip install; else
+    ``path`` unchanged (``_check_config_path`` names the choices)."""
+    if os.path.isfile(path) or os.path.dirname(path) not in ("", "configs"):
+        return path
+    return packaged_configs().get(os.path.basename(path).removesuffix(".py"), path)
+
+
 def load_config(spec: str):
-    """The config of ``path[:arg]``, as --config builds it (no overrides)."""
+    """The config of ``path[:arg]``, as --config builds it (no overrides); a packaged config's
+    name resolves as ``config_path`` says."""
     import importlib.util
 
     path, _, arg = spec.partition(":")
+    path = config_path(path)
     module_spec = importlib.util.spec_from_file_location("_genjax_config", path)
     module = importlib.util.module_from_spec(module_spec)
     module_spec.loader.exec_module(module)
@@ -89,14 +116,20 @@ def _override_problems(argv: list[str]) -> tuple[list[str], list[str]]:
 
 
 def _check_config_path(argv: list[str]) -> None:
-    """One-line error when ``--config=path[:arg]`` names a file that does not exist."""
+    """Resolve a packaged config's name in ``--config=path[:arg]`` (``config_path``; argv is
+    rewritten in place), and give a one-line error when it names no file."""
     import glob
 
-    for arg in argv:
+    for i, arg in enumerate(argv):
         if arg.startswith("--config="):
-            path = arg.split("=", 1)[1].partition(":")[0]
+            path, colon, rest = arg.split("=", 1)[1].partition(":")
+            path = config_path(path)
+            argv[i] = f"--config={path}{colon}{rest}"
             if not os.path.isfile(path):
-                found = sorted(glob.glob(os.path.join(os.path.dirname(path) or ".", "*.py")))
+                if os.path.dirname(path) in ("", "configs"):
+                    names = ", ".join(packaged_configs())
+                    raise ValueError(f"config {path} not found; packaged configs: {names}")
+                found = sorted(glob.glob(os.path.join(os.path.dirname(path), "*.py")))
                 names = ", ".join(f for f in found if not f.endswith("__init__.py"))
                 raise ValueError(f"config file {path} not found; config files there: {names}")
 

@@ -34,5 +34,10 @@ def main(argv: list[str]) -> None:
     print(text)
 
 
+def cli() -> int:
+    """The console script ``genjax-debias``."""
+    return run(main)
+
+
 if __name__ == "__main__":
-    sys.exit(run(main))
+    sys.exit(cli())

@@ -66,5 +66,10 @@ def main(argv):
         print(json.dumps(results, indent=2))
 
 
+def cli() -> int:
+    """The console script ``genjax-evaluate``."""
+    return run(main)
+
+
 if __name__ == "__main__":
-    sys.exit(run(main))
+    sys.exit(cli())

@@ -147,5 +147,10 @@ def main(argv: list[str]) -> None:
             t.join(timeout=5)
 
 
+def cli() -> int:
+    """The console script ``genjax-launch``."""
+    return run(main, (RuntimeError,))
+
+
 if __name__ == "__main__":
-    sys.exit(run(main, (RuntimeError,)))
+    sys.exit(cli())

@@ -81,5 +81,10 @@ def main(argv: list[str]) -> None:
     print(text)
 
 
+def cli() -> int:
+    """The console script ``genjax-outlier-table``."""
+    return run(main)
+
+
 if __name__ == "__main__":
-    sys.exit(run(main))
+    sys.exit(cli())

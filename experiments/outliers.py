@@ -52,5 +52,10 @@ def main(argv: list[str]) -> None:
     print(text)
 
 
+def cli() -> int:
+    """The console script ``genjax-outliers``."""
+    return run(main)
+
+
 if __name__ == "__main__":
-    sys.exit(run(main))
+    sys.exit(cli())

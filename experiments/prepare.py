@@ -61,5 +61,10 @@ def main(argv):
         print(f"prepared {FLAGS.dataset} in {builder.data_dir}")
 
 
+def cli() -> int:
+    """The console script ``genjax-prepare``."""
+    return run(main)
+
+
 if __name__ == "__main__":
-    sys.exit(run(main))
+    sys.exit(cli())

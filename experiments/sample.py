@@ -61,5 +61,10 @@ def main(argv):
     print("wrote", *written, sep="\n  ")
 
 
+def cli() -> int:
+    """The console script ``genjax-sample``."""
+    return run(main)
+
+
 if __name__ == "__main__":
-    sys.exit(run(main))
+    sys.exit(cli())

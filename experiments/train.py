@@ -43,5 +43,10 @@ def main(argv):
         print("sample quality:", summary_line(summary["suite"]))
 
 
+def cli() -> int:
+    """The console script ``genjax-train``."""
+    return run(main)
+
+
 if __name__ == "__main__":
-    sys.exit(run(main))
+    sys.exit(cli())

@@ -94,5 +94,10 @@ def main(argv):
     print(f"translated {len(paths)} image(s) {direction} at step {trained.step} into {FLAGS.out}")
 
 
+def cli() -> int:
+    """The console script ``genjax-translate``."""
+    return run(main)
+
+
 if __name__ == "__main__":
-    sys.exit(run(main))
+    sys.exit(cli())

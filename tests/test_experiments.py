@@ -64,7 +64,8 @@ def test_bad_config_argument_and_missing_file(tmp_path):
     code, _, err = run_main(
         "experiments.train", "--config=configs/nope.py", f"--workdir={tmp_path}"
     )
-    assert code == 1 and "error: config file configs/nope.py not found" in err
+    assert code == 1 and "error: config configs/nope.py not found; packaged configs: " in err
+    assert "vae, vdm" in err
 
 
 def test_evaluate_and_sample_from_a_checkpoint(tmp_path):
