@@ -1,5 +1,8 @@
 """Datasets, transforms and the grain pipeline: contents, determinism, exact resume, errors."""
 
+import contextlib
+from unittest import mock
+
 import numpy as np
 import pytest
 import tensorflow_datasets as tfds
@@ -8,6 +11,7 @@ from sklearn.datasets import load_digits
 from genjax.data import (
     DatasetNotPreparedError,
     EpochBatchIndices,
+    datasets,
     eval_batches,
     get_spec,
     open_source,
@@ -54,12 +58,25 @@ def test_unknown_variant_is_one_line():
         preprocess(np.zeros((1, 8, 8, 1), np.uint8), 16, "grey", "unit")
 
 
-def test_absent_tfds_dataset_says_how_to_prepare(tmp_path):
+def test_absent_tfds_dataset_says_how_to_prepare(tmp_path, caplog):
+    variant_warnings = lambda: [r for r in caplog.records if "Variant folder" in r.getMessage()]
+    caplog.set_level("WARNING")
+    # TFDS logs "Variant folder .../mnist/3.0.1 has no dataset_info.json" while it looks for
+    # an absent dataset (a misleading line before ours) ...
+    with (
+        mock.patch.object(datasets, "quiet_variant_folders", contextlib.nullcontext),
+        pytest.raises(DatasetNotPreparedError),
+    ):
+        open_source("mnist", "train", data_dir=str(tmp_path / "unfiltered"))
+    assert variant_warnings()
+    caplog.clear()
+    # ... which open_source drops: the one-line message alone.
     with pytest.raises(DatasetNotPreparedError) as err:
-        open_source("mnist", "train", data_dir=str(tmp_path))
+        open_source("mnist", "train", data_dir=str(tmp_path / "filtered"))
     message = str(err.value)
     assert "\n" not in message
     assert "python -m experiments.prepare --dataset=mnist" in message and "download=True" in message
+    assert not variant_warnings()
 
 
 def test_mnist_through_data_source_with_mock_data():

@@ -1,7 +1,9 @@
 """Datasets by name: embedded TFDS builders and standard TFDS datasets read through
 ``tfds.data_source`` (array_record, no TensorFlow needed at read time)."""
 
+import contextlib
 import dataclasses
+import logging
 import os
 
 import numpy as np
@@ -81,6 +83,26 @@ def get_spec(name: str) -> DatasetSpec:
     return DATASETS[name]
 
 
+class _NotVariantFolders(logging.Filter):
+    """Drops TFDS's "Variant folder ... has no dataset_info.json" warnings: TFDS logs them for
+    the empty version folder it makes itself while looking for a dataset that is not prepared
+    yet, before the real message (prepared now, or a one-line not-prepared error)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Variant folder")
+
+
+@contextlib.contextmanager
+def quiet_variant_folders():
+    """Within: absl's logger without TFDS's variant-folder warnings (``_NotVariantFolders``)."""
+    logger, quiet = logging.getLogger("absl"), _NotVariantFolders()
+    logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        logger.removeFilter(quiet)
+
+
 def default_data_dir() -> str:
     """``$TFDS_DATA_DIR`` if set, else ``~/tensorflow_datasets`` (TFDS's own default)."""
     return os.environ.get("TFDS_DATA_DIR", os.path.expanduser("~/tensorflow_datasets"))
@@ -105,6 +127,12 @@ def open_source(name: str, split: str, data_dir: str | None = None, download: bo
     if split not in spec.splits:
         raise ValueError(f"unknown split {split!r} for {name}; valid: {', '.join(spec.splits)}")
     data_dir = data_dir or default_data_dir()
+    with quiet_variant_folders():
+        return _open(spec, name, split, data_dir, download)
+
+
+def _open(spec: DatasetSpec, name: str, split: str, data_dir: str, download: bool):
+    """``open_source``'s work, for a checked split."""
     if spec.builder is not None:
         builder = spec.builder(data_dir=data_dir, file_format="array_record")
         if not builder.is_prepared():  # processes preparing it at once: one does, the rest wait
