@@ -40,6 +40,9 @@ def get_config(arg: str | None = None):
     c.loss = LOSS_FIELDS.get(args["variant"], {})
     if args["variant"] not in ("autoencoder", "sparse_autoencoder"):
         add_nll_fields(c)
+        # Draws of z per example in the evaluated ELBO: on the 297 test digits the test ELBO
+        # moves by 0.18 nats (sd over evaluation keys) with one draw, 0.005 with 1,000.
+        c.eval.elbo_samples = 1_000 if args["dataset"] == "digits" else 100
 
     if args["dataset"] == "digits":
         c.train.steps = 6_000

@@ -15,6 +15,8 @@ def _fast(c, steps: int, train: dict):
     if "nll_samples" in c.eval:  # methods that estimate log p(x) by importance sampling
         c.eval.nll_samples = 20
         c.eval.nll_chunk = 10
+    if "elbo_samples" in c.eval:  # the VAE's evaluated ELBO
+        c.eval.elbo_samples = 4
     c.eval.num_samples = 16
     c.eval.suite.enabled = False  # tests that want the suite switch it on
     c.eval.suite.num_samples = 300

@@ -59,7 +59,7 @@ def _vae(variant: str) -> Family:
         read=functools.partial(vae.read_config, variant=variant),
         build=vae.build,
         sections=("model", "loss"),
-        borrows=lambda config: {"eval": NLL_FIELDS},
+        borrows=lambda config: {"eval": vae.EVAL_FIELDS},
     )
 
 
