@@ -59,7 +59,7 @@ def test_respaced_ancestral_sampling_with_the_exact_denoiser_draws_the_gaussian(
     d = D.schedule("linear", 1000)
     fn = jax.jit(
         lambda k: samplers.ddpm_sample(
-            d, functools.partial(exact_eps, d), k, (10_000, 2), num_steps=100
+            d, functools.partial(exact_eps, d), k, (10_000, 2), clip=None, num_steps=100
         )
     )
     _check(fn(jax.random.key(0)))

@@ -21,10 +21,17 @@ def test_denoising_regressions_match_numpy():
     np.testing.assert_allclose(
         losses.x0_prediction_loss(pred, target)[0], per_example.mean(), rtol=1e-5
     )
+    np.testing.assert_allclose(
+        losses.x0_prediction_loss(pred, target, w)[0], np.mean(w * per_example), rtol=1e-5
+    )
     abar = RNG.uniform(0.05, 0.95, size=4)
     v = np.sqrt(abar)[:, None, None, None] * target - np.sqrt(1 - abar)[:, None, None, None] * pred
     got, _ = jax.jit(losses.v_prediction_loss)(v + 0.1, pred, target, abar)
     np.testing.assert_allclose(got, 0.01, rtol=1e-4)
+    got, _ = jax.jit(losses.v_prediction_loss)(
+        v + 0.1 * w[:, None, None, None], pred, target, abar, w
+    )
+    np.testing.assert_allclose(got, np.mean(w * 0.01 * w**2), rtol=1e-4)
     # The v target is the schedule's.
     d = D.schedule("cosine", 50)
     t = jnp.asarray([3, 10, 20, 40])
@@ -81,6 +88,15 @@ def test_dsm_with_the_exact_score_of_gaussian_data_equals_its_closed_form():
     np.testing.assert_allclose(float(loss), m**2 * sigma0**2 / var, rtol=0.02)
     worse, _ = losses.denoising_score_matching_loss(score * 1.2, eps, np.full(n, s))
     assert float(worse) > float(loss)
+
+
+def test_denoising_score_matching_reduces_as_the_other_regressions():
+    score, eps = RNG.normal(size=(4, 3, 3, 2)), RNG.normal(size=(4, 3, 3, 2))
+    std, w = RNG.uniform(0.1, 1.0, size=4), RNG.uniform(size=4)
+    per_example = ((std[:, None, None, None] * score + eps) ** 2).reshape(4, -1).mean(-1)
+    loss, m = jax.jit(losses.denoising_score_matching_loss)(score, eps, std, w)
+    np.testing.assert_allclose(loss, np.mean(w * per_example), rtol=1e-5)
+    np.testing.assert_allclose(m["mse"], per_example.mean(), rtol=1e-5)
 
 
 def test_bits_per_dim():

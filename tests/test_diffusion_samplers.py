@@ -48,12 +48,14 @@ def d():
 
 
 def test_ddpm_ancestral(d):
-    fn = jax.jit(lambda k: samplers.ddpm_sample(d, functools.partial(exact_eps, d), k, (N, 2)))
+    fn = jax.jit(
+        lambda k: samplers.ddpm_sample(d, functools.partial(exact_eps, d), k, (N, 2), None)
+    )
     _check(fn(jax.random.key(0)))
 
 
 def test_ddim_50_deterministic_steps(d):
-    sample = functools.partial(samplers.ddim_sample, num_steps=50, eta=0.0)
+    sample = functools.partial(samplers.ddim_sample, num_steps=50, eta=0.0, clip=None)
     fn = jax.jit(lambda k: sample(d, functools.partial(exact_eps, d), k, (N, 2)))
     _check(fn(jax.random.key(1)))
 
@@ -64,8 +66,8 @@ def test_ddim_with_eta_one_over_every_step_is_ddpm(d):
     small = D.schedule("linear", 100)
     eps_fn = functools.partial(exact_eps, small)
     key = jax.random.key(2)
-    ddim = samplers.ddim_sample(small, eps_fn, key, (64, 2), num_steps=100, eta=1.0)
-    ddpm = samplers.ddpm_sample(small, eps_fn, key, (64, 2))
+    ddim = samplers.ddim_sample(small, eps_fn, key, (64, 2), num_steps=100, eta=1.0, clip=None)
+    ddpm = samplers.ddpm_sample(small, eps_fn, key, (64, 2), clip=None)
     np.testing.assert_allclose(ddim, ddpm, rtol=1e-4, atol=1e-4)
     np.testing.assert_array_equal(samplers.ddim_timesteps(1000, 4), [999, 666, 333, 0])
     with pytest.raises(ValueError, match=r"DDIM steps must be in \[1, 1000\]; got 0"):
@@ -96,7 +98,7 @@ def test_guidance_scale_zero_is_the_unconditional_model_and_one_the_conditional(
     cond = lambda x, t: uncond(x - jnp.sqrt(d.alphas_cumprod[t])[:, None] * shift, t)
 
     def run(eps_fn):
-        return samplers.ddim_sample(d, eps_fn, jax.random.key(5), (256, 2), num_steps=20)
+        return samplers.ddim_sample(d, eps_fn, jax.random.key(5), (256, 2), num_steps=20, clip=None)
 
     for scale, expected in ((0.0, uncond), (1.0, cond)):
         guided = lambda x, t, s=scale: samplers.classifier_free_guidance(
@@ -105,3 +107,16 @@ def test_guidance_scale_zero_is_the_unconditional_model_and_one_the_conditional(
         np.testing.assert_allclose(run(guided), run(expected), rtol=1e-5, atol=1e-5)
     # The conditional model here is the data shifted by `shift`: its samples' mean moves by it.
     np.testing.assert_allclose(np.mean(run(cond), 0) - np.mean(run(uncond), 0), shift, atol=5e-3)
+
+
+def test_samplers_clip_to_the_data_range_by_default():
+    """A wild model (ε̂ = 30 everywhere) leaves [-1, 1] by far unclipped; by default x̂_0 is
+    clipped and DDIM's last step returns it."""
+    d = D.schedule("linear", 100)
+    wild = lambda x, t: jnp.full_like(x, 30.0)
+    key = jax.random.key(7)
+    clipped = samplers.ddim_sample(d, wild, key, (8, 2), num_steps=10)
+    assert float(jnp.abs(clipped).max()) <= 1.0
+    assert float(jnp.abs(samplers.ddim_sample(d, wild, key, (8, 2), 10, clip=None)).max()) > 10
+    ancestral = samplers.ddpm_sample(d, wild, key, (8, 2))
+    assert float(jnp.abs(ancestral).max()) <= 1.0 + 1e-6

@@ -40,9 +40,9 @@ def log_weight_fn(m, q_mean, q_logvar):
 
     def fn(key, n):
         z = q_mean + jnp.exp(0.5 * q_logvar) * jax.random.normal(key, (n, *q_mean.shape))
-        log_px_z = losses.gaussian_log_likelihood(z @ w.T + b, jnp.log(SIGMA), x, batch_ndim=2)
-        log_pz = losses.standard_normal_log_density(z, batch_ndim=2)
-        log_q = losses.gaussian_log_density_logvar(z, q_mean, q_logvar, batch_ndim=2)
+        log_px_z = losses.gaussian_log_prob(x, z @ w.T + b, jnp.log(SIGMA), batch_ndim=2)
+        log_pz = losses.standard_normal_log_prob(z, batch_ndim=2)
+        log_q = losses.gaussian_log_prob_logvar(z, q_mean, q_logvar, batch_ndim=2)
         return log_px_z + log_pz - log_q
 
     return fn

@@ -5,6 +5,7 @@ import configparser
 import glob
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -54,7 +55,21 @@ def test_wheel_installs_and_its_console_script_trains(tmp_path):
     wheels, site, work = tmp_path / "wheels", tmp_path / "site", tmp_path / "work"
     work.mkdir()
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    subprocess.run([*pip, "wheel", "--no-deps", "-w", str(wheels), ROOT], check=True)
+    # Built from a copy of the tree's files (tracked, or new and not ignored): setuptools
+    # builds in the source folder, and a build/ left in the clone could carry stale modules.
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    source = tmp_path / "source"
+    for name in listed.stdout.splitlines():
+        if os.path.isfile(os.path.join(ROOT, name)):
+            os.makedirs(source / os.path.dirname(name), exist_ok=True)
+            shutil.copy2(os.path.join(ROOT, name), source / name)
+    subprocess.run([*pip, "wheel", "--no-deps", "-w", str(wheels), str(source)], check=True)
     (wheel,) = glob.glob(str(wheels / "*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
     for folder in ("configs", "experiments"):

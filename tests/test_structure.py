@@ -2,6 +2,7 @@
 executed), the pure pieces import alone, and no function is longer than a screen."""
 
 import ast
+import importlib
 import os
 import subprocess
 import sys
@@ -121,6 +122,37 @@ def test_pure_pieces_import_without_data_checkpoint_or_method_code(modules):
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    "package",
+    [
+        "data",
+        "diffusion",
+        "energy",
+        "eval",
+        "inference",
+        "losses",
+        "methods",
+        "models",
+        "run",
+        "train",
+    ],
+)
+def test_each_library_package_exports_its_public_names(package):
+    module = importlib.import_module(f"genjax.{package}")
+    assert module.__all__ and all(hasattr(module, name) for name in module.__all__)
+
+
+def test_losses_and_diffusion_maths_import_no_flax():
+    """A pytree dataclass from the standard library carries the diffusion's coefficients."""
+    code = "import sys, genjax.losses, genjax.diffusion; print('flax' in sys.modules)"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "False"
 
 
 def test_no_function_is_longer_than_a_screen():

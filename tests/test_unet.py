@@ -1,11 +1,14 @@
 """The diffusion U-Net: shapes at every configured size, conditioning, clear errors."""
 
+import warnings
+
+import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from genjax.models.unet import UNet, sinusoidal_embedding
+from genjax.models.unet import AttentionBlock, UNet, sinusoidal_embedding
 
 SIZES = {  # (image shape, channel multipliers, attention resolutions)
     "digits": ((8, 8, 1), (1, 2, 2), (4,)),
@@ -57,3 +60,28 @@ def test_bad_sizes_are_clear_errors():
         UNet((28, 28, 1), 12, (1, 2)).init(jax.random.key(0), x, jnp.zeros(1))
     with pytest.raises(ValueError, match="image shape mismatch"):
         UNet((8, 8, 1), 16, (1, 2)).init(jax.random.key(0), x, jnp.zeros(1))
+
+
+def test_attention_block_keeps_flax_self_attention_parameters_and_values():
+    """AttentionBlock calls MultiHeadDotProductAttention (flax deprecates SelfAttention) under
+    SelfAttention's name: the same parameter tree (old checkpoints load) and outputs."""
+
+    class Old(nn.Module):
+        @nn.compact
+        def __call__(self, x):
+            b, h, w, c = x.shape
+            seq = nn.GroupNorm(8)(x).reshape(b, h * w, c)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                out = nn.SelfAttention(num_heads=1, out_kernel_init=nn.initializers.zeros)(seq)
+            return x + out.reshape(b, h, w, c)
+
+    x = jax.random.normal(jax.random.key(0), (2, 4, 4, 16))
+    new_params = AttentionBlock(8).init(jax.random.key(1), x)
+    old_params = Old().init(jax.random.key(1), x)
+    assert jax.tree.structure(new_params) == jax.tree.structure(old_params)
+    for a, b in zip(jax.tree.leaves(new_params), jax.tree.leaves(old_params), strict=True):
+        np.testing.assert_array_equal(a, b)
+    # Non-zero output weights, so the attention's value reaches the output.
+    params = jax.tree.map(lambda p: p + 0.1, old_params)
+    np.testing.assert_array_equal(AttentionBlock(8).apply(params, x), Old().apply(params, x))

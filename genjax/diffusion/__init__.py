@@ -4,7 +4,7 @@ samplers (``genjax.diffusion.samplers``), importance sampling of steps
 (``genjax.diffusion.timesteps``) and the variational diffusion model's process
 (``genjax.diffusion.vdm``).
 
-May import: jax, numpy, flax.struct and ``genjax.losses`` (its own layer) only.
+May import: jax, numpy and ``genjax.losses`` (its own layer) only: no flax.
 """
 
 from genjax.diffusion.bound import variational_bound

@@ -36,7 +36,7 @@ def ddpm_sample(
     eps_fn: EpsFn,
     key: jax.Array,
     shape: Sequence[int],
-    clip: float | None = None,
+    clip: float | None = 1.0,
     trajectory: bool = False,
     num_steps: int | None = None,
 ):
@@ -51,7 +51,9 @@ def ddpm_sample(
       eps_fn: (x_t, t [B]) -> predicted noise, or (noise, v) (``schedules.reverse_step``).
       key: randomness for the start and every step.
       shape: output shape [B, ...].
-      clip: clip x̂_0 to [-clip, clip] (1 for images in [-1, 1]); None: no clipping.
+      clip: clip x̂_0 to [-clip, clip]; the default 1 suits data in [-1, 1] (the library's
+        diffusion range; an unclipped untrained or toy model can leave it by hundreds);
+        None: no clipping (data on another scale).
       trajectory: also return every intermediate x.
       num_steps: network evaluations (None: all T).
 
@@ -95,7 +97,7 @@ def ddim_sample(
     shape: Sequence[int],
     num_steps: int = 50,
     eta: float = 0.0,
-    clip: float | None = None,
+    clip: float | None = 1.0,
     trajectory: bool = False,
 ):
     """DDIM (Song et al. 2021) over a subsequence of steps: η = 0 is deterministic, η = 1

@@ -5,9 +5,10 @@ Coefficients are computed once in float64 NumPy and stored as float32 arrays, as
 reference implementation; t is 0-based: t = 0 is the first noising step, x_{-1} := x_0.
 """
 
+import dataclasses
+import functools
 import math
 
-import flax.struct
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -45,7 +46,21 @@ def cosine_betas(num_steps: int, s: float = 0.008, max_beta: float = 0.999) -> n
     return np.minimum(1.0 - abar[1:] / abar[:-1], max_beta)
 
 
-class Diffusion(flax.struct.PyTreeNode):
+@functools.partial(
+    jax.tree_util.register_dataclass,
+    data_fields=[
+        "betas",
+        "alphas_cumprod",
+        "alphas_cumprod_prev",
+        "posterior_variance",
+        "posterior_log_variance_clipped",
+        "posterior_mean_coef1",
+        "posterior_mean_coef2",
+    ],
+    meta_fields=[],
+)
+@dataclasses.dataclass(frozen=True)
+class Diffusion:
     """All per-step coefficients of a discrete diffusion, each shape [T] (float32).
 
     Attributes:

@@ -3,10 +3,11 @@ dx = f(x, t) dt + g(t) dw on t in [0, 1], their Gaussian marginals, and the reve
 and probability-flow ODE given a score function.
 """
 
+import dataclasses
+import functools
 import math
 from collections.abc import Callable
 
-import flax.struct
 import jax
 import jax.numpy as jnp
 
@@ -18,12 +19,16 @@ def _bcast(c: jax.Array, x: jax.Array) -> jax.Array:
     return c.reshape(c.shape + (1,) * (x.ndim - c.ndim))
 
 
-class VPSDE(flax.struct.PyTreeNode):
+@functools.partial(
+    jax.tree_util.register_dataclass, data_fields=[], meta_fields=["beta_min", "beta_max"]
+)
+@dataclasses.dataclass(frozen=True)
+class VPSDE:
     """Variance preserving: f = -½β(t)x, g = √β(t), β(t) = β_min + t(β_max - β_min); the
     continuous limit of DDPM's linear schedule (β_min = 0.1, β_max = 20 for 1000 steps)."""
 
-    beta_min: float = flax.struct.field(pytree_node=False, default=0.1)
-    beta_max: float = flax.struct.field(pytree_node=False, default=20.0)
+    beta_min: float = 0.1
+    beta_max: float = 20.0
 
     def beta(self, t: jax.Array) -> jax.Array:
         return self.beta_min + t * (self.beta_max - self.beta_min)
@@ -44,11 +49,15 @@ class VPSDE(flax.struct.PyTreeNode):
         return 1.0
 
 
-class VESDE(flax.struct.PyTreeNode):
+@functools.partial(
+    jax.tree_util.register_dataclass, data_fields=[], meta_fields=["sigma_min", "sigma_max"]
+)
+@dataclasses.dataclass(frozen=True)
+class VESDE:
     """Variance exploding: f = 0, σ(t) = σ_min (σ_max/σ_min)^t, g = σ(t) √(2 log(σ_max/σ_min))."""
 
-    sigma_min: float = flax.struct.field(pytree_node=False, default=0.01)
-    sigma_max: float = flax.struct.field(pytree_node=False, default=50.0)
+    sigma_min: float = 0.01
+    sigma_max: float = 50.0
 
     def sigma(self, t: jax.Array) -> jax.Array:
         return self.sigma_min * (self.sigma_max / self.sigma_min) ** t

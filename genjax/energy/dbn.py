@@ -18,7 +18,7 @@ import jax.numpy as jnp
 
 from genjax.energy.partition import hidden_configurations
 from genjax.energy.rbm import Params, free_energy, gibbs_chain, hidden_logits
-from genjax.losses.likelihoods import bernoulli_log_likelihood
+from genjax.losses.likelihoods import bernoulli_log_prob
 
 Layers = Sequence[Params]
 
@@ -57,8 +57,8 @@ def log_weights(layers: Layers, v: jax.Array, key: jax.Array, num_samples: int) 
         up_logits = hidden_logits(layer, h)
         up = jax.random.bernoulli(jax.random.fold_in(key, i), jax.nn.sigmoid(up_logits))
         up = up.astype(v.dtype)
-        down = bernoulli_log_likelihood(down_logits(layer, up), h, h.ndim - 1)
-        log_w += down - bernoulli_log_likelihood(up_logits, up, up.ndim - 1)
+        down = bernoulli_log_prob(h, down_logits(layer, up), h.ndim - 1)
+        log_w += down - bernoulli_log_prob(up, up_logits, up.ndim - 1)
         h = up
     return log_w - free_energy(layers[-1], h)
 

@@ -40,6 +40,12 @@ from genjax.losses.autoregressive import (
     pixel_log_probs,
 )
 from genjax.losses.debiasing import debiasing_vae_loss
+from genjax.losses.deprecated import (
+    bernoulli_log_likelihood,
+    gaussian_log_density_logvar,
+    gaussian_log_likelihood,
+    standard_normal_log_density,
+)
 from genjax.losses.diffusion import (
     denoising_score_matching_loss,
     discretized_gaussian_log_likelihood,
@@ -52,11 +58,11 @@ from genjax.losses.diffusion import (
 )
 from genjax.losses.energy import contrastive_divergence_loss
 from genjax.losses.likelihoods import (
-    bernoulli_log_likelihood,
-    gaussian_log_density_logvar,
-    gaussian_log_likelihood,
+    bernoulli_log_prob,
+    gaussian_log_prob,
+    gaussian_log_prob_logvar,
     kl_diag_gaussians,
-    standard_normal_log_density,
+    standard_normal_log_prob,
 )
 from genjax.losses.sparse_coding import sparse_coding_objective
 from genjax.losses.translation import (
@@ -113,6 +119,7 @@ __all__ = [
     "scores_and_input_grad_sq_norms",
     "wasserstein_discriminator",
     "bernoulli_log_likelihood",
+    "bernoulli_log_prob",
     "beta_elbo",
     "denoising_score_matching_loss",
     "discretized_gaussian_log_likelihood",
@@ -126,6 +133,8 @@ __all__ = [
     "elbo_loss",
     "gaussian_log_density_logvar",
     "gaussian_log_likelihood",
+    "gaussian_log_prob",
+    "gaussian_log_prob_logvar",
     "iwae_bound",
     "iwae_loss",
     "kl_diag_gaussians",
@@ -134,6 +143,7 @@ __all__ = [
     "sparse_autoencoder_loss",
     "sparse_coding_objective",
     "standard_normal_log_density",
+    "standard_normal_log_prob",
     "wake_sleep_loss",
     "PATCH_GAN_LOSSES",
     "cycle_consistency_loss",

@@ -3,7 +3,9 @@ the terms of the variational bound (per-step Gaussian KL and a discretised Gauss
 for 8-bit data) from which bits/dim is reported.
 
 Every function takes arrays only (predictions, targets, schedule coefficients at the batch's
-steps); building x_t and the targets is ``genjax.diffusion``'s job.
+steps); building x_t and the targets is ``genjax.diffusion``'s job. The four regressions take
+the prediction first and an optional per-example ``weight``, and return (the weighted batch mean
+of each example's mean over dimensions, {"mse": the unweighted mean}).
 """
 
 import math
@@ -42,38 +44,57 @@ def eps_prediction_loss(
 
 
 def v_prediction_loss(
-    v_pred: jax.Array, x0: jax.Array, eps: jax.Array, alpha_bar: jax.Array
+    v_pred: jax.Array,
+    x0: jax.Array,
+    eps: jax.Array,
+    alpha_bar: jax.Array,
+    weight: jax.Array | None = None,
 ) -> tuple[jax.Array, Metrics]:
-    """||v - v̂||² with v = √ᾱ ε - √(1-ᾱ) x_0 (Salimans & Ho 2022).
+    """||v - v̂||² with v = √ᾱ ε - √(1-ᾱ) x_0 (Salimans & Ho 2022), averaged over pixels and
+    batch.
 
     Args:
       v_pred: predicted v [B, ...].
       x0: data [B, ...].
       eps: noise [B, ...].
       alpha_bar: ᾱ_t per example [B].
+      weight: optional per-example weights [B].
 
     Returns:
-      (loss, {"mse"}).
+      (loss, {"mse"}) with the unweighted mean squared error.
     """
     a = alpha_bar.reshape(alpha_bar.shape + (1,) * (x0.ndim - 1))
     target = jnp.sqrt(a) * eps - jnp.sqrt(1.0 - a) * x0
     mse = _per_example_mean((v_pred - target) ** 2)
-    return jnp.mean(mse), {"mse": jnp.mean(mse)}
+    return _weighted_mean(mse, weight), {"mse": jnp.mean(mse)}
 
 
-def x0_prediction_loss(x0_pred: jax.Array, x0: jax.Array) -> tuple[jax.Array, Metrics]:
-    """||x_0 - x̂_0(x_t, t)||², averaged over pixels and batch."""
+def x0_prediction_loss(
+    x0_pred: jax.Array, x0: jax.Array, weight: jax.Array | None = None
+) -> tuple[jax.Array, Metrics]:
+    """||x_0 - x̂_0(x_t, t)||², averaged over pixels and batch.
+
+    Args:
+      x0_pred: predicted data [B, ...].
+      x0: data, same shape.
+      weight: optional per-example weights [B].
+
+    Returns:
+      (loss, {"mse"}) with the unweighted mean squared error.
+    """
     mse = _per_example_mean((x0_pred - x0) ** 2)
-    return jnp.mean(mse), {"mse": jnp.mean(mse)}
+    return _weighted_mean(mse, weight), {"mse": jnp.mean(mse)}
 
 
 def denoising_score_matching_loss(
     score_pred: jax.Array, eps: jax.Array, std: jax.Array, weight: jax.Array | None = None
 ) -> tuple[jax.Array, Metrics]:
-    """Weighted DSM (Song et al. 2021): λ(t) ||s_θ(x_t, t) + ε/σ_t||², with x_t = m x_0 + σ_t ε.
+    """Weighted DSM (Song et al. 2021): λ(t) ||s_θ(x_t, t) + ε/σ_t||², with x_t = m x_0 + σ_t ε,
+    averaged over dimensions and batch as the other regressions are.
 
     With the default λ(t) = σ_t² this is ||σ_t s_θ + ε||²; pass ``weight`` = g(t)²/σ_t² for the
-    likelihood weighting.
+    likelihood weighting. (The previous release summed over dimensions: multiply by the number
+    of dimensions for its value.)
 
     Args:
       score_pred: s_θ(x_t, t) [B, ...].
@@ -82,12 +103,11 @@ def denoising_score_matching_loss(
       weight: optional extra per-example weight [B] (multiplies the σ_t² weighting).
 
     Returns:
-      (loss summed over dimensions, averaged over the batch; {"loss_per_dim"}).
+      (loss, {"mse"}) with the unweighted mean of ||σ_t s_θ + ε||² per dimension.
     """
     s = std.reshape(std.shape + (1,) * (eps.ndim - 1))
-    per_dim = (s * score_pred + eps) ** 2
-    total = jnp.sum(per_dim.reshape(eps.shape[0], -1), axis=-1)
-    return _weighted_mean(total, weight), {"loss_per_dim": jnp.mean(per_dim)}
+    mse = _per_example_mean((s * score_pred + eps) ** 2)
+    return _weighted_mean(mse, weight), {"mse": jnp.mean(mse)}
 
 
 def _std_normal_cdf(x: jax.Array) -> jax.Array:

@@ -1,7 +1,13 @@
 """Log-likelihoods and KL divergences, pure functions of arrays.
 
-Every function reduces over the event axes: all axes after the first ``batch_ndim`` ones, so
-``[B, H, W, C]`` gives ``[B]`` and, with ``batch_ndim=2``, ``[K, B, D]`` gives ``[K, B]``.
+Every log-probability takes the point first, then the distribution's parameters
+(``gaussian_log_prob(x, mean, log_scale)``, as ``scipy.stats.norm.logpdf(x, loc, scale)``), and
+reduces over the event axes: all axes after the first ``batch_ndim`` ones, so ``[B, H, W, C]``
+gives ``[B]`` and, with ``batch_ndim=2``, ``[K, B, D]`` gives ``[K, B]``. A Gaussian is given by
+its log standard deviation unless the name says ``logvar``. The names of the previous release
+(``bernoulli_log_likelihood(logits, x)``, ``gaussian_log_likelihood(mean, log_scale, x)``,
+``gaussian_log_density_logvar``, ``standard_normal_log_density``) still work, with a
+DeprecationWarning (``genjax.losses.deprecated``).
 """
 
 import math
@@ -16,30 +22,30 @@ def _sum_event(x: jax.Array, batch_ndim: int) -> jax.Array:
     return jnp.sum(x, axis=tuple(range(batch_ndim, x.ndim)))
 
 
-def bernoulli_log_likelihood(logits: jax.Array, x: jax.Array, batch_ndim: int = 1) -> jax.Array:
+def bernoulli_log_prob(x: jax.Array, logits: jax.Array, batch_ndim: int = 1) -> jax.Array:
     """log Bernoulli(x | sigmoid(logits)), stable for any logits: the library's one Bernoulli
     log-probability (decoders, sigmoid belief nets, deep belief nets).
 
     Args:
-      logits: natural parameters, any shape.
       x: targets in [0, 1], broadcastable to ``logits``.
+      logits: natural parameters, any shape.
       batch_ndim: number of leading axes kept.
 
     Returns:
-      Log-likelihood summed over event axes, shape ``logits.shape[:batch_ndim]``.
+      Log-probability summed over event axes, shape ``logits.shape[:batch_ndim]``.
     """
     return _sum_event(x * logits - jax.nn.softplus(logits), batch_ndim)
 
 
-def gaussian_log_likelihood(
-    mean: jax.Array, log_scale: jax.Array, x: jax.Array, batch_ndim: int = 1
+def gaussian_log_prob(
+    x: jax.Array, mean: jax.Array, log_scale: jax.Array, batch_ndim: int = 1
 ) -> jax.Array:
-    """log N(x | mean, exp(log_scale)^2) with diagonal covariance.
+    """log N(x | mean, exp(log_scale)²), diagonal: the decoders' parametrisation (log σ).
 
     Args:
+      x: points, broadcastable to ``mean``.
       mean: the mean, any shape.
       log_scale: log standard deviation, broadcastable to ``mean``.
-      x: targets, broadcastable to ``mean``.
       batch_ndim: number of leading axes kept.
 
     Returns:
@@ -50,26 +56,26 @@ def gaussian_log_likelihood(
     return _sum_event(-0.5 * (z**2 + LOG_2PI) - log_scale, batch_ndim)
 
 
-def gaussian_log_density_logvar(
-    z: jax.Array, mean: jax.Array, log_var: jax.Array, batch_ndim: int = 1
+def gaussian_log_prob_logvar(
+    x: jax.Array, mean: jax.Array, log_var: jax.Array, batch_ndim: int = 1
 ) -> jax.Array:
-    """log N(z | mean, diag(exp(log_var))), the latent parametrisation used by encoders.
+    """log N(x | mean, diag(exp(log_var))): the encoders' parametrisation (log σ²).
 
     Args:
-      z: points, any shape.
-      mean: mean, broadcastable to ``z``.
-      log_var: log variance, broadcastable to ``z``.
+      x: points, any shape.
+      mean: mean, broadcastable to ``x``.
+      log_var: log variance, broadcastable to ``x``.
       batch_ndim: number of leading axes kept.
 
     Returns:
       Log-density summed over event axes.
     """
-    return gaussian_log_likelihood(mean, 0.5 * log_var, z, batch_ndim)
+    return gaussian_log_prob(x, mean, 0.5 * log_var, batch_ndim)
 
 
-def standard_normal_log_density(z: jax.Array, batch_ndim: int = 1) -> jax.Array:
-    """log N(z | 0, I), summed over event axes."""
-    return _sum_event(-0.5 * (z**2 + LOG_2PI), batch_ndim)
+def standard_normal_log_prob(x: jax.Array, batch_ndim: int = 1) -> jax.Array:
+    """log N(x | 0, I), summed over event axes."""
+    return _sum_event(-0.5 * (x**2 + LOG_2PI), batch_ndim)
 
 
 def kl_diag_gaussians(

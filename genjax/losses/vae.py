@@ -10,7 +10,7 @@ from collections.abc import Callable
 import jax
 import jax.numpy as jnp
 
-from genjax.losses.likelihoods import gaussian_log_density_logvar, standard_normal_log_density
+from genjax.losses.likelihoods import gaussian_log_prob_logvar, standard_normal_log_prob
 
 
 def elbo(log_likelihood: jax.Array, kl: jax.Array) -> jax.Array:
@@ -127,6 +127,6 @@ def gaussian_posterior_log_weights(
       over many draws the importance-sampled log p(x).
     """
     z = reparameterize(key, mean, log_var, num_samples)
-    log_prior = standard_normal_log_density(z, batch_ndim=2)
-    log_q = gaussian_log_density_logvar(z, mean, log_var, batch_ndim=2)
+    log_prior = standard_normal_log_prob(z, batch_ndim=2)
+    log_q = gaussian_log_prob_logvar(z, mean, log_var, batch_ndim=2)
     return log_likelihood_fn(z) + log_prior - log_q

@@ -8,7 +8,7 @@ import jax
 
 from genjax.checks import check_at_least, check_choice, read_section
 from genjax.data.info import DataInfo
-from genjax.losses import bernoulli_log_likelihood, gaussian_log_likelihood
+from genjax.losses import bernoulli_log_prob, gaussian_log_prob
 from genjax.models.autoencoder import ARCHITECTURES, LIKELIHOODS
 
 
@@ -61,8 +61,8 @@ class NetworkConfig:
 def log_likelihood(out: dict[str, jax.Array], x: jax.Array, batch_ndim: int = 1) -> jax.Array:
     """log p(x | decoder output) summed over pixels."""
     if "logits" in out:
-        return bernoulli_log_likelihood(out["logits"], x, batch_ndim)
-    return gaussian_log_likelihood(out["mean"], out["log_scale"], x, batch_ndim)
+        return bernoulli_log_prob(x, out["logits"], batch_ndim)
+    return gaussian_log_prob(x, out["mean"], out["log_scale"], batch_ndim)
 
 
 def mean_image(out: dict[str, jax.Array]) -> jax.Array:

@@ -11,7 +11,7 @@ H_{l-1}], "b": [H_{l-1}]} for l = L..1]} with H_0 = the visible size. Recognitio
 import jax
 import jax.numpy as jnp
 
-from genjax.losses.likelihoods import bernoulli_log_likelihood
+from genjax.losses.likelihoods import bernoulli_log_prob
 from genjax.losses.wake_sleep import wake_sleep_loss
 
 Params = dict
@@ -45,7 +45,7 @@ def init_params(key: jax.Array, num_visible: int, hidden: tuple[int, ...], scale
 
 def _bernoulli_log_prob(logits: jax.Array, x: jax.Array) -> jax.Array:
     """Σ log Bernoulli(x; sigmoid(logits)) over the last axis."""
-    return bernoulli_log_likelihood(logits, x, batch_ndim=x.ndim - 1)
+    return bernoulli_log_prob(x, logits, batch_ndim=x.ndim - 1)
 
 
 def _sample(key, logits):

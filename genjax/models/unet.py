@@ -72,7 +72,11 @@ class AttentionBlock(nn.Module):
     def __call__(self, x: jax.Array) -> jax.Array:
         b, h, w, c = x.shape
         seq = nn.GroupNorm(self.groups)(x).reshape(b, h * w, c)
-        out = nn.SelfAttention(num_heads=1, out_kernel_init=nn.initializers.zeros)(seq)
+        # flax's SelfAttention (deprecated) under its old name, so checkpoints carry over.
+        attend = nn.MultiHeadDotProductAttention(
+            num_heads=1, out_kernel_init=nn.initializers.zeros, name="SelfAttention_0"
+        )
+        out = attend(seq)
         return x + out.reshape(b, h, w, c)
 
 

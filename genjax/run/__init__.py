@@ -9,3 +9,9 @@ a run's method and steps kept for a later run of the same settings in the proces
 
 May import: every layer below and ``genjax.eval``; never ``genjax.tools``.
 """
+
+from genjax.run.experiment import train_and_evaluate
+from genjax.run.restore import Trained, load_trained
+from genjax.run.settings import Settings, read_settings
+
+__all__ = ["Settings", "Trained", "load_trained", "read_settings", "train_and_evaluate"]

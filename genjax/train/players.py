@@ -8,7 +8,7 @@ import jax.numpy as jnp
 import optax
 
 from genjax.methods.base import Batch, Metrics, Params, Player
-from genjax.train.state import TrainState, ema_update
+from genjax.train.state import TrainState, ema_update, global_norm
 
 
 def create_players_state(
@@ -68,8 +68,8 @@ def _player_updates(
         metrics = {
             **metrics,
             f"{player.name}_loss": loss,
-            f"{player.name}_grad_norm": optax.global_norm(grads),
-            f"{player.name}_update_norm": optax.global_norm(updates),
+            f"{player.name}_grad_norm": global_norm(grads),
+            f"{player.name}_update_norm": global_norm(updates),
         }
         return (optax.apply_updates(own, updates), opt, state), metrics
 
@@ -136,7 +136,7 @@ def players_step(
         if player.ema:
             ema[player.name] = ema_update(own, state.ema_params[player.name], state.step, ema_decay)
     metrics["grad_norm"] = jnp.sqrt(sum(metrics[f"{p.name}_grad_norm"] ** 2 for p in players))
-    metrics["param_norm"] = optax.global_norm(params)
+    metrics["param_norm"] = global_norm(params)
     new_state = state.replace(
         step=state.step + 1,
         params=params,

@@ -10,6 +10,12 @@ import optax
 from genjax.methods.base import Batch, Loss, Metrics, Params
 
 
+def global_norm(tree: Any) -> jax.Array:
+    """√(Σ x²) over every leaf: ``optax.global_norm``'s value (deprecated there in favour of
+    ``optax.tree.norm``, which optax releases before 0.2.5 lack)."""
+    return jnp.sqrt(sum(jnp.sum(jnp.square(x)) for x in jax.tree.leaves(tree)))
+
+
 class TrainState(flax.struct.PyTreeNode):
     """Everything a step changes. No PRNG key: keys are folded from ``step``.
 
@@ -62,9 +68,9 @@ def update_metrics(metrics: Metrics, loss, grads, params, updates) -> Metrics:
     return {
         **metrics,
         "loss": loss,
-        "grad_norm": optax.global_norm(grads),
-        "param_norm": optax.global_norm(params),
-        "update_norm": optax.global_norm(updates),
+        "grad_norm": global_norm(grads),
+        "param_norm": global_norm(params),
+        "update_norm": global_norm(updates),
     }
 
 
