@@ -30,6 +30,7 @@ def main(argv):
 
     from genjax import viz
     from genjax.data import eval_batches
+    from genjax.eval.report import caption
     from genjax.run.restore import load_trained
 
     if FLAGS.num < 1 or FLAGS.chain < 0:
@@ -44,11 +45,15 @@ def main(argv):
     os.makedirs(out, exist_ok=True)
     key = jax.random.key(FLAGS.seed)
     path = os.path.join(out, f"samples_step{trained.step}_seed{FLAGS.seed}.png")
-    viz.save_grid(path, method.sample(params, key, FLAGS.num, mean=True))
+    title = caption(trained.settings.method, trained.settings.data.name, trained.step)
+    heading = f"{title} · {FLAGS.num} samples (expected images), seed {FLAGS.seed}"
+    viz.save_grid(path, method.sample(params, key, FLAGS.num, mean=True), heading)
     written = [path]
     if FLAGS.chain:
         written.append(os.path.join(out, f"chain_step{trained.step}_seed{FLAGS.seed}.png"))
-        viz.save_grid(written[-1], method.sample(params, key, FLAGS.chain, trajectory=True))
+        chains = method.sample(params, key, FLAGS.chain, trajectory=True)
+        heading = f"{title} · {FLAGS.chain} sampling chains, start (left) to end (right)"
+        viz.save_grid(written[-1], chains, heading)
     if method.report is not None:
         batches = eval_batches(
             trained.data.test, trained.settings.eval.batch_size, trained.data.transform
@@ -57,7 +62,7 @@ def main(argv):
         for name, grid in images.items():
             if name.startswith(("traversal", "interpolation")):
                 written.append(os.path.join(out, f"{name}.png"))
-                viz.save_grid(written[-1], grid)
+                viz.save_grid(written[-1], grid, f"{title} · {name.replace('_', ' ')}")
     print("wrote", *written, sep="\n  ")
 
 

@@ -85,6 +85,7 @@ def test_outputs_of_a_run(tmp_path):
         "reconstructions.png",
         "interpolation_lerp.png",
         "interpolation_slerp.png",
+        "curves.png",
         "metrics.jsonl",
         "summary.json",
         "config.json",

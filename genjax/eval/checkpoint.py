@@ -6,7 +6,7 @@ import os
 
 import jax
 
-from genjax.eval.report import write_report, write_samples
+from genjax.eval.report import caption, write_report, write_samples
 from genjax.eval.suite import build_suite
 from genjax.eval.test_split import evaluate, make_eval_step
 from genjax.run.restore import load_trained
@@ -44,8 +44,9 @@ def evaluate_checkpoint(
         make_eval_step(method.eval_metrics), params, data, s.eval.batch_size, key, shard
     )
     results.update({f"test_{k}": v for k, v in test.items()})
-    results.update(write_report(method, params, data, s.eval.batch_size, key, out))
-    write_samples(method, params, s.eval.num_samples, key, out)
+    title = caption(s.method, s.data.name, trained.step)
+    results.update(write_report(method, params, data, s.eval.batch_size, key, out, title=title))
+    write_samples(method, params, s.eval.num_samples, key, out, title=title)
     if suite and method.sample is not None:
         quality_suite = build_suite(s.eval.suite, data, s.data.name, s.seed, s.data.data_dir)
         quality = quality_suite.evaluate(

@@ -10,21 +10,39 @@ from genjax import viz
 from genjax.data import Data, eval_batches
 
 
-def write_samples(method, params, num: int, key: jax.Array, out: str, writer=None, step=0):
+def caption(method: str, dataset: str, step: int) -> str:
+    """The title every picture of a run carries: what made it, on what, when."""
+    return f"{method} · {dataset} · step {step}"
+
+
+def write_samples(
+    method, params, num: int, key: jax.Array, out: str, writer=None, step=0, title: str = ""
+):
     """``samples.png`` of ``num`` expected images (``sample(mean=True)``) for methods that
-    sample; also to TensorBoard when a writer is given."""
+    sample, titled ``title`` (``caption``) and "samples"; also to TensorBoard when a writer is
+    given."""
     if method.sample is None or jax.process_index() != 0:
         return
     images = method.sample(params, key, num, mean=True)
-    picture = viz.save_grid(os.path.join(out, "samples.png"), np.asarray(images))
+    heading = " · ".join(t for t in (title, f"{num} samples (expected images)") if t)
+    picture = viz.save_grid(os.path.join(out, "samples.png"), np.asarray(images), heading)
     if writer is not None:
         writer.image(step, "samples", picture)
 
 
 def write_report(
-    method, params, data: Data, batch_size: int, key, out: str, writer=None, step: int = 0
+    method,
+    params,
+    data: Data,
+    batch_size: int,
+    key,
+    out: str,
+    writer=None,
+    step: int = 0,
+    title: str = "",
 ) -> dict[str, float]:
-    """Run ``method.report`` on the test split; write its images as PNGs (and to TensorBoard).
+    """Run ``method.report`` on the test split; write its images (arrays or ``viz.Labelled``
+    grids) as PNGs titled ``title`` and the picture's name (and to TensorBoard).
 
     Returns:
       The report's scalars (empty for methods without a report).
@@ -35,7 +53,8 @@ def write_report(
     scalars, images = method.report(params, batches, key)
     if jax.process_index() == 0:
         for name, grid in images.items():
-            picture = viz.save_grid(os.path.join(out, f"{name}.png"), grid)
+            heading = " · ".join(t for t in (title, name.replace("_", " ")) if t)
+            picture = viz.save_grid(os.path.join(out, f"{name}.png"), grid, heading)
             if writer is not None:
                 writer.image(step, name, picture)
     return scalars

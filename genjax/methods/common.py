@@ -2,12 +2,13 @@
 selection, picture normalisation, and the importance-sampling settings of ``config.eval``."""
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from genjax import viz
 from genjax.checks import check_at_least, check_divides, read_borrowed, read_section
 from genjax.methods.base import Score
 
@@ -111,9 +112,36 @@ def rescale(images: np.ndarray, per_image: bool = False) -> np.ndarray:
     return (images - low) / np.maximum(high - low, 1e-8)
 
 
-def originals_over_reconstructions(originals, reconstructions) -> np.ndarray:
-    """Two grid rows [2, N, H, W, C]: the originals above their reconstructions."""
-    return np.stack([np.asarray(originals), np.asarray(reconstructions)])
+def originals_over_reconstructions(originals, reconstructions) -> viz.Labelled:
+    """Two grid rows [2, N, H, W, C]: the originals above their reconstructions, labelled."""
+    images = np.stack([np.asarray(originals), np.asarray(reconstructions)])
+    return viz.Labelled(images, ("original", "reconstruction"))
+
+
+def chain_picture(chains: np.ndarray, start: str = "start", end: str = "end") -> viz.Labelled:
+    """Sampling chains [N, frames, H, W, C] with their axes named: one row per chain, its
+    frames from ``start`` (left) to ``end`` (right)."""
+    n, frames = np.shape(chains)[:2]
+    cols = [start, *[""] * (frames - 2), end] if frames > 1 else [end]
+    return viz.Labelled(np.asarray(chains), [f"chain {i + 1}" for i in range(n)], cols)
+
+
+def labelled_latent_grids(grids: Mapping, dims: Sequence[int], values) -> dict[str, viz.Labelled]:
+    """``traversal_grid`` and ``interpolation_grids`` outputs with their axes named: a
+    traversal's rows by latent dimension and columns by value; an interpolation's rows by pair
+    and columns by the path's fraction t from start (0) to end (1)."""
+    out = {}
+    for name, grid in grids.items():
+        grid = np.asarray(grid)
+        if name == "traversal":
+            out[name] = viz.Labelled(grid, [f"z{d}" for d in dims], [f"{v:+.1f}" for v in values])
+        else:
+            rows, cols = grid.shape[:2]
+            t = np.linspace(0.0, 1.0, cols)
+            out[name] = viz.Labelled(
+                grid, [f"pair {i + 1}" for i in range(rows)], [f"{x:.2f}" for x in t]
+            )
+    return out
 
 
 def metric_score(

@@ -19,6 +19,7 @@ from genjax.energy import dbn as D
 from genjax.methods.base import Method, Player, stateless
 from genjax.methods.common import (
     NLLConfig,
+    chain_picture,
     flat,
     make_sampler,
     metric_score,
@@ -204,7 +205,9 @@ def report(stack: Stack, info: DataInfo, exact_top: bool, sample, params, batche
         nll0 = E.nll(layers[0], v, E.exact_log_partition(layers[0]))
         scalars["layer0_test_nll_exact"] = float(np.mean(np.asarray(nll0, np.float64)))
     filters = np.asarray(layers[0]["W"]).T.reshape(stack.sizes[1], *info.image_shape)
-    chain = np.asarray(sample(params, key, 4, trajectory=True))
+    chain = chain_picture(
+        np.asarray(sample(params, key, 4, trajectory=True)), "start", "last sweep"
+    )
     return scalars, {"filters": rescale(filters), "chain": chain}
 
 

@@ -13,13 +13,20 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from genjax import viz
 from genjax.checks import check_at_least, check_choice, read_borrowed
 from genjax.data import DataInfo, display, masked_mean
 from genjax.diffusion import PREDICTIONS, SCHEDULES, schedule, to_eps, variational_bound
 from genjax.diffusion import timesteps as importance
 from genjax.diffusion.samplers import classifier_free_guidance, ddim_sample, ddpm_sample
 from genjax.methods.base import Method, Score
-from genjax.methods.common import labels_of, make_sampler, read_sections, select_frames
+from genjax.methods.common import (
+    chain_picture,
+    labels_of,
+    make_sampler,
+    read_sections,
+    select_frames,
+)
 from genjax.methods.diffusion_objective import Denoiser, apply_net, eval_metrics, learned, loss
 from genjax.models.unet import UNet
 
@@ -223,16 +230,21 @@ def guidance_grid(dn: Denoiser, info: DataInfo, params, key, scales) -> jax.Arra
     return to_images(info, rows)
 
 
-def report_images(dn: Denoiser, info: DataInfo, sample, params, key) -> dict[str, np.ndarray]:
+def report_images(dn: Denoiser, info: DataInfo, sample, params, key) -> dict:
     """Four denoising chains; for a conditional model the guidance grid at scales 0
     (unconditional), 1, the configured scale and twice it."""
     k_chain, k_guide = jax.random.split(key)
-    images = {"chain": np.asarray(sample(params, k_chain, 4, trajectory=True))}
+    chains = np.asarray(sample(params, k_chain, 4, trajectory=True))
+    images = {"chain": chain_picture(chains, "noise", "sample")}
     if dn.conditional:
         g = float(dn.process.guidance)
-        scales = jnp.asarray(sorted({0.0, 1.0, g, 2.0 * g}))
+        scales = sorted({0.0, 1.0, g, 2.0 * g})
         grid = jax.jit(functools.partial(guidance_grid, dn, info))
-        images["guidance"] = np.asarray(grid(params, k_guide, scales))
+        images["guidance"] = viz.Labelled(
+            np.asarray(grid(params, k_guide, jnp.asarray(scales))),
+            [f"guidance {s:g}" for s in scales],
+            [f"class {c}" for c in range(info.num_classes)],
+        )
     return images
 
 

@@ -20,7 +20,7 @@ from genjax.losses import (
     scores_and_input_grad_sq_norms,
 )
 from genjax.methods.base import Method, Player, Score, stateless
-from genjax.methods.common import labels_of, make_sampler
+from genjax.methods.common import labelled_latent_grids, labels_of, make_sampler
 from genjax.models.gan import ARCHITECTURES, CONDITIONING, Discriminator, Generator
 from genjax.optim import OptimConfig, make_optimizer
 
@@ -236,8 +236,9 @@ def latent_images(decode, key: jax.Array, latent_dim: int) -> dict[str, np.ndarr
     probe = jax.random.normal(k_probe, (256, latent_dim))
     order = np.argsort(-np.asarray(perturbation_sensitivity(decode, probe)))[:10]
     base = jax.random.normal(k_base, (latent_dim,))
-    grids["traversal"] = traversal_grid(decode, base, order, jnp.linspace(-3.0, 3.0, 9))
-    return {name: np.asarray(grid) for name, grid in grids.items()}
+    values = jnp.linspace(-3.0, 3.0, 9)
+    grids["traversal"] = traversal_grid(decode, base, order, values)
+    return labelled_latent_grids(grids, order, np.asarray(values))
 
 
 def report(nets: Networks, info: DataInfo, params, batches, key):

@@ -16,6 +16,7 @@ from genjax.checks import check_at_least, check_choice
 from genjax.data import DataInfo, display
 from genjax.methods.base import Method, stateless
 from genjax.methods.common import (
+    chain_picture,
     flat,
     make_sampler,
     metric_score,
@@ -160,7 +161,9 @@ def report(rbm: RBM, info: DataInfo, sample, params, batches, key):
         scalars["test_nll_ais"] = float(free.mean() + scalars["ais_log_z"])
         scalars["ais_chains"], scalars["ais_betas"] = float(s.ais_chains), float(s.ais_betas)
     filters = np.asarray(params["W"]).T.reshape(rbm.num_hidden, *info.image_shape)
-    chain = np.asarray(sample(params, key, 4, trajectory=True))
+    chain = chain_picture(
+        np.asarray(sample(params, key, 4, trajectory=True)), "start", "last sweep"
+    )
     return scalars, {"filters": rescale(filters), "chain": chain}
 
 

@@ -23,6 +23,7 @@ from genjax.methods.base import Method, Score, stateless
 from genjax.methods.common import (
     NLL_FIELDS,
     NLLConfig,
+    labelled_latent_grids,
     labels_of,
     make_sampler,
     metric_score,
@@ -217,7 +218,7 @@ def report(model: VAE, cfg: VAEConfig, info: DataInfo, params, batches, key):
     return scalars, latent_images(model, info, params, first, y, means)
 
 
-def latent_images(model: VAE, info: DataInfo, params, batch, y, means) -> dict[str, np.ndarray]:
+def latent_images(model: VAE, info: DataInfo, params, batch, y, means) -> dict:
     """Reconstructions of the batch's first 8 examples; a traversal of the 10 latents whose
     posterior means vary most; lerp and slerp between posterior means (labels held at the
     first example's for a conditional model)."""
@@ -233,11 +234,8 @@ def latent_images(model: VAE, info: DataInfo, params, batch, y, means) -> dict[s
     paths = interpolation_grids(
         lambda v: decode(params, v, held(v.shape[0])), means[0:8:2], means[1:8:2], 10
     )
-    return {
-        "reconstructions": recon,
-        "traversal": np.asarray(trav),
-        **{name: np.asarray(grid) for name, grid in paths.items()},
-    }
+    grids = labelled_latent_grids({"traversal": trav, **paths}, order, np.asarray(values))
+    return {"reconstructions": recon, **grids}
 
 
 def scores(model: VAE, cfg: VAEConfig) -> dict[str, Score]:

@@ -28,7 +28,13 @@ from genjax.losses.vdm import (
     variance_minimising,
 )
 from genjax.methods.base import Method, Score, stateless
-from genjax.methods.common import labels_of, make_sampler, read_sections, select_frames
+from genjax.methods.common import (
+    chain_picture,
+    labels_of,
+    make_sampler,
+    read_sections,
+    select_frames,
+)
 from genjax.methods.diffusion import UNetConfig, build_unet, first_examples
 from genjax.models.vdm import POSITIVE, SCHEDULE_KINDS, NoiseSchedule
 
@@ -293,7 +299,9 @@ def report(m: Model, info: DataInfo, bound_cfg: BoundConfig, sample, params, bat
         scalars[f"{name}_se"] = float(np.sqrt(var.sum() / bound_cfg.bpd_samples) / len(mean) * bits)
     g0, g1 = m.schedule.apply(params["schedule"], method=NoiseSchedule.endpoints)
     scalars.update(gamma_0=float(g0), gamma_1=float(g1))
-    chain = np.asarray(sample(params, k_chain, 4, trajectory=True))
+    chain = chain_picture(
+        np.asarray(sample(params, k_chain, 4, trajectory=True)), "noise", "sample"
+    )
     return scalars, {"chain": chain}
 
 

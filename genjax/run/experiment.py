@@ -15,7 +15,8 @@ from jax.sharding import NamedSharding
 from tqdm.auto import tqdm
 
 from genjax.data import Data, describe, load_data, to_global, train_iterator
-from genjax.eval.report import write_report, write_samples
+from genjax.eval.curves import curves_png
+from genjax.eval.report import caption, write_report, write_samples
 from genjax.eval.suite import Suite, build_suite, numeric
 from genjax.eval.test_split import evaluate
 from genjax.eval.translation import (
@@ -174,7 +175,8 @@ def evaluate_at(exp: Experiment, params, step: int) -> Evaluation:
     exp.writer.scalars(step, "test", test)
     params = host_local(params)
     num = exp.settings.eval.num_samples
-    write_samples(exp.method, params, num, key, exp.workdir, exp.writer, step)
+    title = caption(exp.settings.method, exp.settings.data.name, step)
+    write_samples(exp.method, params, num, key, exp.workdir, exp.writer, step, title)
     quality = {}
     if isinstance(exp.suite, TranslationSuite):
         suite_key = jax.random.fold_in(exp.keys["suite"], step)
@@ -260,6 +262,7 @@ def finish(exp: Experiment, result: LoopResult) -> dict:
         exp.workdir,
         exp.writer,
         total,
+        caption(s.method, s.data.name, total),
     )
     summary.update(scalars)
     exp.writer.scalars(total, "report", scalars)
@@ -268,6 +271,11 @@ def finish(exp: Experiment, result: LoopResult) -> dict:
     if jax.process_index() == 0:
         with open(os.path.join(exp.workdir, "summary.json"), "w") as f:
             json.dump(summary, f, indent=2)
+        curves_png(
+            os.path.join(exp.workdir, "metrics.jsonl"),
+            os.path.join(exp.workdir, "curves.png"),
+            f"{s.method} · {s.data.name} · metrics to step {total}",
+        )
     return summary
 
 
