@@ -2,12 +2,22 @@
 sample-quality suite's settings."""
 
 import dataclasses
+import os
 from collections.abc import Collection, Mapping
 
 from genjax.checks import check_at_least, check_choice, read_section
 from genjax.eval.features import FEATURE_ARCHS
 
 SPLITS = ("train", "test")
+INCEPTION = "inception:"
+INCEPTION_FILE = "pt_inception-2015-12-05-6726825d.pth"
+
+
+def inception_weights(features: str) -> str:
+    """The weights path of ``features="inception:PATH"`` (user-expanded), else ""."""
+    if not features.startswith(INCEPTION):
+        return ""
+    return os.path.expanduser(features[len(INCEPTION) :])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -18,7 +28,9 @@ class SuiteConfig:
 
     Attributes:
       enabled: compute the suite at every eval step and at the end.
-      features: a ``genjax.eval.FEATURE_ARCHS`` name.
+      features: a ``genjax.eval.FEATURE_ARCHS`` name (a network trained on the dataset), or
+        ``inception:PATH``: pytorch-fid's Inception pool3 from the weights file at PATH
+        (paper-comparable FID/KID).
       feature_dir: the feature networks' cache ("": $GENJAX_FEATURE_DIR or ~/.cache).
       train_features: train the feature network if it is not cached.
       reference: the split samples are compared with; the other is the floor.
@@ -39,7 +51,15 @@ class SuiteConfig:
     pr_k: int = 3
 
     def __post_init__(self):
-        check_choice("eval.suite.features", self.features, FEATURE_ARCHS)
+        if self.features.startswith(INCEPTION):
+            path = inception_weights(self.features)
+            if not os.path.isfile(path):
+                raise ValueError(
+                    f"eval.suite.features={self.features!r}: no file at {path!r}; download "
+                    f"pytorch-fid's {INCEPTION_FILE} (see the README) and pass inception:<its path>"
+                )
+        else:
+            check_choice("eval.suite.features", self.features, FEATURE_ARCHS)
         check_choice("eval.suite.reference", self.reference, SPLITS)
         for name in ("num_samples", "chunk", "kid_subsets", "pr_k"):
             check_at_least(f"eval.suite.{name}", getattr(self, name), 1)

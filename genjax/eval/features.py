@@ -37,12 +37,18 @@ class FeatureSpace:
       features: images [N, H, W, C] in [0, 1] -> features [N, D].
       probs: images -> class probabilities [N, C], or None (no inception score or accuracy).
       meta: provenance recorded with results (e.g. the classifier's own test accuracy).
+      head: features -> the same probabilities as ``probs`` (the suite then runs the network
+        once per image), or None.
+      label_probs: ``probs`` are over the dataset's own labels, so a conditional model's class
+        accuracy is scored (False for ImageNet's classes: inception score only).
     """
 
     name: str
     features: Callable[[np.ndarray], np.ndarray]
     probs: Callable[[np.ndarray], np.ndarray] | None = None
     meta: dict = dataclasses.field(default_factory=dict)
+    label_probs: bool = True
+    head: Callable[[np.ndarray], np.ndarray] | None = None
 
 
 class FeatureNet(nn.Module):

@@ -47,10 +47,12 @@ def extract(
     feats, probs, labels = [], [], []
     for images, y in chunks:
         images = np.asarray(images, np.float32)
-        feats.append(np.asarray(space.features(images), np.float32))
+        f = np.asarray(space.features(images), np.float32)
+        feats.append(f)
         if with_probs and space.probs is not None:
-            probs.append(np.asarray(space.probs(images), np.float32))
-        if y is not None:
+            p = space.head(f) if space.head is not None else space.probs(images)
+            probs.append(np.asarray(p, np.float32))
+        if y is not None and space.label_probs:
             labels.append(np.asarray(y))
     if not feats:
         raise ValueError("no images to extract features from")
