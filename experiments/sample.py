@@ -30,7 +30,7 @@ def main(argv):
 
     from genjax import viz
     from genjax.data import eval_batches
-    from genjax.eval.report import caption
+    from genjax.eval.report import caption, sample_grid
     from genjax.run.restore import load_trained
 
     if FLAGS.num < 1 or FLAGS.chain < 0:
@@ -46,8 +46,9 @@ def main(argv):
     key = jax.random.key(FLAGS.seed)
     path = os.path.join(out, f"samples_step{trained.step}_seed{FLAGS.seed}.png")
     title = caption(trained.settings.method, trained.settings.data.name, trained.step)
-    heading = f"{title} · {FLAGS.num} samples (expected images), seed {FLAGS.seed}"
-    viz.save_grid(path, method.sample(params, key, FLAGS.num, mean=True), heading)
+    classes = trained.data.info.num_classes
+    grid, what = sample_grid(method, params, FLAGS.num, key, classes)
+    viz.save_grid(path, grid, f"{title} · {what}, seed {FLAGS.seed}")
     written = [path]
     if FLAGS.chain:
         written.append(os.path.join(out, f"chain_step{trained.step}_seed{FLAGS.seed}.png"))

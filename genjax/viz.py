@@ -19,11 +19,13 @@ class Labelled:
       images: [rows, cols, H, W, C] in [0, 1].
       row_labels: one per row (top to bottom), or () for none.
       col_labels: one per column (left to right), or () for none.
+      legend: what grey levels or colours mean, added to the picture's title ("" for none).
     """
 
     images: np.ndarray
     row_labels: Sequence[str] = ()
     col_labels: Sequence[str] = ()
+    legend: str = ""
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -43,6 +45,12 @@ class Labelled:
                 raise ValueError(f"{len(labels)} {what} labels for a grid of {n} {what}s")
 
 
+def layout(n: int) -> tuple[int, int]:
+    """(rows, cols) of a near-square grid of ``n`` tiles, filled row by row."""
+    cols = int(np.ceil(np.sqrt(n)))
+    return int(np.ceil(n / cols)), cols
+
+
 def grid(images: np.ndarray, pad: int = 1, scale: int = 0) -> np.ndarray:
     """Tile images into one uint8 HWC picture.
 
@@ -57,8 +65,7 @@ def grid(images: np.ndarray, pad: int = 1, scale: int = 0) -> np.ndarray:
     images = np.asarray(images, np.float32)
     if images.ndim == 4:
         n = images.shape[0]
-        cols = int(np.ceil(np.sqrt(n)))
-        rows = int(np.ceil(n / cols))
+        rows, cols = layout(n)
         blank = np.ones((rows * cols - n, *images.shape[1:]), np.float32)
         images = np.concatenate([images, blank]).reshape(rows, cols, *images.shape[1:])
     rows, cols, h, w, c = images.shape
@@ -114,11 +121,11 @@ def picture_of(images, title: str = "", **kwargs) -> np.ndarray:
     tiles = grid(labelled.images, **kwargs)
     shape = np.shape(labelled.images)
     if len(shape) == 4:  # laid out by grid: near-square
-        cols = int(np.ceil(np.sqrt(shape[0])))
-        rows = int(np.ceil(shape[0] / cols))
+        rows, cols = layout(shape[0])
     else:
         rows, cols = shape[:2]
-    return annotate(tiles, rows, cols, title, labelled.row_labels, labelled.col_labels)
+    heading = " · ".join(t for t in (title, labelled.legend) if t)
+    return annotate(tiles, rows, cols, heading, labelled.row_labels, labelled.col_labels)
 
 
 def save_grid(path: str, images, title: str = "", **kwargs) -> np.ndarray:

@@ -282,3 +282,19 @@ def test_cyclegan_translates_both_ways_with_either_generator(generator):
     for reverse in (False, True):
         out = method.translate(params, batch["input"], jax.random.key(1), reverse)
         assert out.shape == (2, 16, 16, 1) and bool(jnp.all(jnp.abs(out) <= 1))
+
+
+def test_translation_pictures_name_their_rows():
+    """pix2pix's and CycleGAN's grids say which row is the input, the output and the target (or
+    the cycle's stages); gray rows become RGB in [0, 1]."""
+    from genjax import viz
+    from genjax.methods.translation import grid_rows
+
+    gray, rgb = -jnp.ones((4, 8, 8, 1)), jnp.ones((4, 8, 8, 3))
+    grid = grid_rows(gray, rgb, rgb, labels=("input", "output", "target"))
+    assert isinstance(grid, viz.Labelled) and grid.row_labels == ("input", "output", "target")
+    assert grid.shape == (3, 4, 8, 8, 3)
+    np.testing.assert_array_equal(np.asarray(grid)[0], 0.0)
+    np.testing.assert_array_equal(np.asarray(grid)[1:], 1.0)
+    with pytest.raises(ValueError, match="2 row labels for a grid of 3 rows"):
+        grid_rows(gray, rgb, rgb, labels=("A", "G(A)"))

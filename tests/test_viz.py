@@ -65,3 +65,70 @@ def test_curves_png_draws_the_metrics_that_move(tmp_path):
     path.write_text(json.dumps(lines[-1]) + "\n")
     assert not curves_png(str(path), str(tmp_path / "none.png"), "nothing")
     assert not (tmp_path / "none.png").exists()
+
+
+def test_conditional_samples_are_laid_out_one_column_per_class():
+    """A conditional method's grid: sample i is drawn for class i mod C (the sampler's default),
+    so column c holds class c, labelled; an unconditional one keeps its flat batch."""
+    import types
+
+    from genjax.eval.report import sample_grid
+
+    def sample(params, key, num, labels=None, *, mean=False):
+        classes = np.arange(num) % 3  # make_sampler's default labels for 3 classes
+        return np.broadcast_to(classes[:, None, None, None] / 3.0, (num, 2, 2, 1))
+
+    conditional = types.SimpleNamespace(conditional=True, sample=sample)
+    grid, what = sample_grid(conditional, None, 7, None, num_classes=3)
+    assert what == "3 samples per class (expected images)"
+    assert grid.shape == (3, 3, 2, 2, 1) and list(grid.col_labels) == [
+        "class 0",
+        "class 1",
+        "class 2",
+    ]
+    for c in range(3):
+        np.testing.assert_allclose(np.asarray(grid)[:, c], c / 3.0)
+    plain = types.SimpleNamespace(conditional=False, sample=sample)
+    images, what = sample_grid(plain, None, 7, None, num_classes=3)
+    assert images.shape == (7, 2, 2, 1) and what == "7 samples (expected images)"
+
+
+def test_weight_pictures_carry_the_legend_of_their_grey_scale():
+    from genjax.methods.common import weights_picture
+
+    w = np.stack([np.full((2, 2, 1), -1.0), np.full((2, 2, 1), 3.0)])
+    w[1, 0, 0, 0] = 5.0
+    shared = weights_picture(w)
+    assert "one scale for all" in shared.legend and "black = lowest" in shared.legend
+    np.testing.assert_allclose(np.asarray(shared)[0], 0.0)  # -1 is the lowest of all
+    np.testing.assert_allclose(np.asarray(shared)[1, 0, 0, 0], 1.0)
+    own = weights_picture(w, per_image=True)
+    assert "each on its own scale" in own.legend
+    np.testing.assert_allclose(np.asarray(own)[1].min(), 0.0)  # 3 is image 1's lowest
+    titled = viz.picture_of(shared, "rbm · digits · step 1 · filters")
+    plain = viz.picture_of(viz.Labelled(np.asarray(shared)), "rbm · digits · step 1 · filters")
+    assert titled.shape[0] == plain.shape[0] and not np.array_equal(titled, plain)  # legend drawn
+
+
+def test_chain_columns_are_numbered_by_the_step_they_show():
+    """A chain's frames (select_frames over a trajectory of `steps` states) are labelled with
+    the step each shows: evenly spaced denoising steps, geometric Gibbs sweeps."""
+    from genjax.methods.common import chain_picture, select_frames
+
+    states = np.arange(50, dtype=np.float32)[:, None, None, None, None] * np.ones((50, 2, 2, 2, 1))
+    frames = np.asarray(select_frames(states, 10))  # [2 chains, 10 frames, ...]
+    picture = chain_picture(frames, "noise", "sample", steps=50, unit="DDIM step")
+    shown = [int(frames[0, j, 0, 0, 0]) + 1 for j in range(10)]  # the step each frame is after
+    assert list(picture.col_labels) == [str(k) for k in shown]
+    assert shown[0] == 1 and shown[-1] == 50
+    assert picture.legend == "column: after DDIM step k of 50, noise (left) to sample (right)"
+    geometric = np.asarray(select_frames(states, 10, "geometric"))
+    labels = chain_picture(
+        geometric, steps=50, spacing="geometric", unit="Gibbs sweep", count=10
+    ).col_labels
+    assert len(labels) == geometric.shape[1] == 9  # 10 requested, one duplicate dropped
+    assert [int(k) for k in labels] == [
+        int(geometric[0, j, 0, 0, 0]) + 1 for j in range(len(labels))
+    ]
+    with pytest.raises(ValueError, match="9 frames, but 50 steps give 8"):
+        chain_picture(geometric, steps=50, spacing="geometric")  # count left out: 9 asked

@@ -140,5 +140,9 @@ def write(report: Mapping, grid: np.ndarray, workdir: str) -> str:
     text = markdown(report)
     with open(os.path.join(workdir, "debias.md"), "w") as f:
         f.write(text)
-    save_grid(os.path.join(workdir, "upweighted.png"), grid, scale=4)
+    title = (
+        f"debiasing VAE · the {len(grid)} most up-weighted training digits (seed 0) · "
+        "red frame: in the subgroup"
+    )
+    save_grid(os.path.join(workdir, "upweighted.png"), grid, title, scale=4)
     return text

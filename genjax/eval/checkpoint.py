@@ -46,7 +46,9 @@ def evaluate_checkpoint(
     results.update({f"test_{k}": v for k, v in test.items()})
     title = caption(s.method, s.data.name, trained.step)
     results.update(write_report(method, params, data, s.eval.batch_size, key, out, title=title))
-    write_samples(method, params, s.eval.num_samples, key, out, title=title)
+    write_samples(
+        method, params, s.eval.num_samples, key, out, title=title, num_classes=data.info.num_classes
+    )
     if suite and method.sample is not None:
         quality_suite = build_suite(s.eval.suite, data, s.data.name, s.seed, s.data.data_dir)
         quality = quality_suite.evaluate(

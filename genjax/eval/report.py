@@ -15,17 +15,44 @@ def caption(method: str, dataset: str, step: int) -> str:
     return f"{method} · {dataset} · step {step}"
 
 
+def sample_grid(method, params, num: int, key: jax.Array, num_classes: int = 0):
+    """``num`` expected images (``sample(mean=True)``) and what they are; a conditional method
+    (``num_classes`` > 0) draws ceil(num / classes) rows of one sample per class, a labelled
+    column per class.
+
+    Returns:
+      (images [N, H, W, C] or a ``viz.Labelled`` grid, a phrase for the picture's title).
+    """
+    if method.conditional and num_classes:
+        rows = -(-num // num_classes)
+        images = np.asarray(method.sample(params, key, rows * num_classes, mean=True))
+        grid = viz.Labelled(
+            images.reshape(rows, num_classes, *images.shape[1:]),
+            col_labels=[f"class {c}" for c in range(num_classes)],
+        )
+        return grid, f"{rows} samples per class (expected images)"
+    images = np.asarray(method.sample(params, key, num, mean=True))
+    return images, f"{num} samples (expected images)"
+
+
 def write_samples(
-    method, params, num: int, key: jax.Array, out: str, writer=None, step=0, title: str = ""
+    method,
+    params,
+    num: int,
+    key: jax.Array,
+    out: str,
+    writer=None,
+    step=0,
+    title: str = "",
+    num_classes: int = 0,
 ):
-    """``samples.png`` of ``num`` expected images (``sample(mean=True)``) for methods that
-    sample, titled ``title`` (``caption``) and "samples"; also to TensorBoard when a writer is
-    given."""
+    """``samples.png`` (``sample_grid``) for methods that sample, titled ``title``
+    (``caption``) and what it shows; also to TensorBoard when a writer is given."""
     if method.sample is None or jax.process_index() != 0:
         return
-    images = method.sample(params, key, num, mean=True)
-    heading = " · ".join(t for t in (title, f"{num} samples (expected images)") if t)
-    picture = viz.save_grid(os.path.join(out, "samples.png"), np.asarray(images), heading)
+    grid, what = sample_grid(method, params, num, key, num_classes)
+    heading = " · ".join(t for t in (title, what) if t)
+    picture = viz.save_grid(os.path.join(out, "samples.png"), grid, heading)
     if writer is not None:
         writer.image(step, "samples", picture)
 

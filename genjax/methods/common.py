@@ -112,18 +112,44 @@ def rescale(images: np.ndarray, per_image: bool = False) -> np.ndarray:
     return (images - low) / np.maximum(high - low, 1e-8)
 
 
+def weights_picture(weights: np.ndarray, per_image: bool = False) -> viz.Labelled:
+    """Weights [N, H, W, C] (filters, atoms) as pictures, with the legend of their grey scale:
+    min-max rescaled over all of them (one scale: black the most negative weight, white the most
+    positive) or each on its own."""
+    scope = "each on its own scale" if per_image else "one scale for all"
+    legend = f"black = lowest weight, white = highest ({scope})"
+    return viz.Labelled(rescale(weights, per_image), legend=legend)
+
+
 def originals_over_reconstructions(originals, reconstructions) -> viz.Labelled:
     """Two grid rows [2, N, H, W, C]: the originals above their reconstructions, labelled."""
     images = np.stack([np.asarray(originals), np.asarray(reconstructions)])
     return viz.Labelled(images, ("original", "reconstruction"))
 
 
-def chain_picture(chains: np.ndarray, start: str = "start", end: str = "end") -> viz.Labelled:
+def chain_picture(
+    chains: np.ndarray,
+    start: str = "start",
+    end: str = "end",
+    steps: int = 0,
+    spacing: str = "linear",
+    unit: str = "step",
+    count: int = 0,
+) -> viz.Labelled:
     """Sampling chains [N, frames, H, W, C] with their axes named: one row per chain, its
-    frames from ``start`` (left) to ``end`` (right)."""
+    frames from ``start`` (left) to ``end`` (right). Given the trajectory's length ``steps``
+    (the frames ``select_frames(states, count, spacing)`` chose; ``count`` 0: as many as
+    shown), each column is numbered by the ``unit`` (sweep, denoising step) it shows, from 1."""
     n, frames = np.shape(chains)[:2]
+    rows = [f"chain {i + 1}" for i in range(n)]
+    if steps:
+        numbers = chain_frames(steps, count or frames, spacing) + 1
+        if len(numbers) != frames:
+            raise ValueError(f"{frames} frames, but {steps} {unit}s give {len(numbers)}")
+        legend = f"column: after {unit} k of {steps}, {start} (left) to {end} (right)"
+        return viz.Labelled(np.asarray(chains), rows, [str(k) for k in numbers], legend)
     cols = [start, *[""] * (frames - 2), end] if frames > 1 else [end]
-    return viz.Labelled(np.asarray(chains), [f"chain {i + 1}" for i in range(n)], cols)
+    return viz.Labelled(np.asarray(chains), rows, cols)
 
 
 def labelled_latent_grids(grids: Mapping, dims: Sequence[int], values) -> dict[str, viz.Labelled]:

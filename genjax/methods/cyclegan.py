@@ -167,8 +167,12 @@ def build(cfg: TranslationConfig, info: DataInfo) -> Method:
         go = jax.jit(translate, static_argnums=3)
         ab, ba = go(params, a, key, False), go(params, b, key, True)
         return {}, {
-            "cycle_aba": grid_rows(a, ab, go(params, ab, key, True)),
-            "cycle_bab": grid_rows(b, ba, go(params, ba, key, False)),
+            "cycle_aba": grid_rows(
+                a, ab, go(params, ab, key, True), labels=("A", "G(A)", "F(G(A))")
+            ),
+            "cycle_bab": grid_rows(
+                b, ba, go(params, ba, key, False), labels=("B", "F(B)", "G(F(B))")
+            ),
         }
 
     players = (

@@ -24,8 +24,8 @@ from genjax.methods.common import (
     make_sampler,
     metric_score,
     read_sections,
-    rescale,
     select_frames,
+    weights_picture,
 )
 from genjax.optim import OptimConfig, make_optimizer
 
@@ -205,10 +205,17 @@ def report(stack: Stack, info: DataInfo, exact_top: bool, sample, params, batche
         nll0 = E.nll(layers[0], v, E.exact_log_partition(layers[0]))
         scalars["layer0_test_nll_exact"] = float(np.mean(np.asarray(nll0, np.float64)))
     filters = np.asarray(layers[0]["W"]).T.reshape(stack.sizes[1], *info.image_shape)
+    chains = np.asarray(sample(params, key, 4, trajectory=True))
     chain = chain_picture(
-        np.asarray(sample(params, key, 4, trajectory=True)), "start", "last sweep"
+        chains,
+        "noise",
+        "last sweep",
+        stack.cfg.stack.sample_steps,
+        "geometric",
+        "Gibbs sweep",
+        CHAIN_FRAMES,
     )
-    return scalars, {"filters": rescale(filters), "chain": chain}
+    return scalars, {"filters": weights_picture(filters), "chain": chain}
 
 
 def players(stack: Stack) -> tuple[Player, ...]:

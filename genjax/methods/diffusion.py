@@ -235,7 +235,9 @@ def report_images(dn: Denoiser, info: DataInfo, sample, params, key) -> dict:
     (unconditional), 1, the configured scale and twice it."""
     k_chain, k_guide = jax.random.split(key)
     chains = np.asarray(sample(params, k_chain, 4, trajectory=True))
-    images = {"chain": chain_picture(chains, "noise", "sample")}
+    p = dn.process
+    unit = "DDIM step" if p.sampler == "ddim" else "ancestral step"
+    images = {"chain": chain_picture(chains, "noise", "sample", p.sample_steps, unit=unit)}
     if dn.conditional:
         g = float(dn.process.guidance)
         scales = sorted({0.0, 1.0, g, 2.0 * g})

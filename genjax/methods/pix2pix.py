@@ -115,7 +115,8 @@ def build(cfg: TranslationConfig, info: DataInfo) -> Method:
     def report(params, batches, key):
         batch, _ = next(iter(batches))
         x, y = batch["input"][:8], batch["image"][:8]
-        return {}, {"translation": grid_rows(x, jax.jit(translate)(params, x, key), y)}
+        out = jax.jit(translate)(params, x, key)
+        return {}, {"translation": grid_rows(x, out, y, labels=("input", "output", "target"))}
 
     g_loss = functools.partial(generator_loss, nets, cfg, info)
     common = dict(name=cfg.variant, init=init, eval_metrics=eval_metrics, report=report)

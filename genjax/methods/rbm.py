@@ -21,8 +21,8 @@ from genjax.methods.common import (
     make_sampler,
     metric_score,
     read_sections,
-    rescale,
     select_frames,
+    weights_picture,
 )
 
 SAMPLERS = ("cd", "pcd")
@@ -161,10 +161,17 @@ def report(rbm: RBM, info: DataInfo, sample, params, batches, key):
         scalars["test_nll_ais"] = float(free.mean() + scalars["ais_log_z"])
         scalars["ais_chains"], scalars["ais_betas"] = float(s.ais_chains), float(s.ais_betas)
     filters = np.asarray(params["W"]).T.reshape(rbm.num_hidden, *info.image_shape)
+    chains = np.asarray(sample(params, key, 4, trajectory=True))
     chain = chain_picture(
-        np.asarray(sample(params, key, 4, trajectory=True)), "start", "last sweep"
+        chains,
+        "noise",
+        "last sweep",
+        rbm.sampling.sample_steps,
+        "geometric",
+        "Gibbs sweep",
+        CHAIN_FRAMES,
     )
-    return scalars, {"filters": rescale(filters), "chain": chain}
+    return scalars, {"filters": weights_picture(filters), "chain": chain}
 
 
 def build(cfg: RBMConfig, info: DataInfo) -> Method:

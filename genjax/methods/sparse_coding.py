@@ -16,7 +16,12 @@ from genjax.data import DataInfo
 from genjax.inference.sparse_coding import METHODS, sparse_encode
 from genjax.losses import sparse_coding_objective
 from genjax.methods.base import Method, stateless
-from genjax.methods.common import flat, originals_over_reconstructions, read_sections, rescale
+from genjax.methods.common import (
+    flat,
+    originals_over_reconstructions,
+    read_sections,
+    weights_picture,
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,7 +108,10 @@ def report(c: CodingConfig, info: DataInfo, params, batches, key):
     pair = originals_over_reconstructions(
         np.asarray(x).reshape(-1, *info.image_shape), np.clip(recon, 0.0, 1.0)
     )
-    return {}, {"atoms": rescale(atoms, per_image=True), "reconstructions": pair}
+    return {}, {
+        "atoms": weights_picture(atoms, per_image=True),
+        "reconstructions": pair,
+    }
 
 
 def build(cfg: SparseCodingConfig, info: DataInfo) -> Method:

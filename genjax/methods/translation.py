@@ -7,12 +7,13 @@ Images are model-space, [-1, 1] (tanh outputs), as in Isola et al. 2017 and Zhu 
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from genjax import viz
 from genjax.checks import check_at_least, check_choice, read_borrowed, read_section
 from genjax.data import DataInfo
 from genjax.data.embedded.photos import LUMA
@@ -251,7 +252,8 @@ def per_example_l1(x: jax.Array, y: jax.Array) -> jax.Array:
     return jnp.mean(jnp.abs(x - y).reshape(x.shape[0], -1), axis=1)
 
 
-def grid_rows(*rows: jax.Array) -> np.ndarray:
-    """Rows of model-space images -> [rows, N, H, W, 3] in [0, 1] (gray repeated to RGB)."""
+def grid_rows(*rows: jax.Array, labels: Sequence[str] = ()) -> viz.Labelled:
+    """Rows of model-space images -> [rows, N, H, W, 3] in [0, 1] (gray repeated to RGB), each
+    row named by ``labels``."""
     to_rgb = lambda x: jnp.repeat(x, 3, axis=-1) if x.shape[-1] == 1 else x
-    return np.stack([np.asarray((to_rgb(r) + 1.0) / 2.0) for r in rows])
+    return viz.Labelled(np.stack([np.asarray((to_rgb(r) + 1.0) / 2.0) for r in rows]), labels)

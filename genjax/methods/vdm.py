@@ -299,9 +299,9 @@ def report(m: Model, info: DataInfo, bound_cfg: BoundConfig, sample, params, bat
         scalars[f"{name}_se"] = float(np.sqrt(var.sum() / bound_cfg.bpd_samples) / len(mean) * bits)
     g0, g1 = m.schedule.apply(params["schedule"], method=NoiseSchedule.endpoints)
     scalars.update(gamma_0=float(g0), gamma_1=float(g1))
-    chain = chain_picture(
-        np.asarray(sample(params, k_chain, 4, trajectory=True)), "noise", "sample"
-    )
+    chains = np.asarray(sample(params, k_chain, 4, trajectory=True))
+    c = m.cfg
+    chain = chain_picture(chains, "noise", "sample", c.sample_steps, unit=f"{c.sampler} step")
     return scalars, {"chain": chain}
 
 

@@ -176,7 +176,8 @@ def evaluate_at(exp: Experiment, params, step: int) -> Evaluation:
     params = host_local(params)
     num = exp.settings.eval.num_samples
     title = caption(exp.settings.method, exp.settings.data.name, step)
-    write_samples(exp.method, params, num, key, exp.workdir, exp.writer, step, title)
+    classes = exp.data.info.num_classes
+    write_samples(exp.method, params, num, key, exp.workdir, exp.writer, step, title, classes)
     quality = {}
     if isinstance(exp.suite, TranslationSuite):
         suite_key = jax.random.fold_in(exp.keys["suite"], step)
@@ -274,7 +275,7 @@ def finish(exp: Experiment, result: LoopResult) -> dict:
         curves_png(
             os.path.join(exp.workdir, "metrics.jsonl"),
             os.path.join(exp.workdir, "curves.png"),
-            f"{s.method} · {s.data.name} · metrics to step {total}",
+            f"{caption(s.method, s.data.name, total)} · metrics against the step",
         )
     return summary
 
