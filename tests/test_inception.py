@@ -1,29 +1,33 @@
 """pytorch-fid's FID Inception ported to Flax: features equal a PyTorch reference on random
 weights; the weights file is read without torch; inception:PATH plugs it into the suite."""
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
 from genjax.eval.config import SuiteConfig
-from genjax.eval.torch_file import load_state_dict
-
-torch = pytest.importorskip("torch")  # the test extra installs it on Python 3.11 (x86_64)
-
-import jax  # noqa: E402
-import jax.numpy as jnp  # noqa: E402
-
-from genjax.eval.inception import (  # noqa: E402
+from genjax.eval.inception import (
     FIDInception,
     inception_feature_space,
     params_from_state_dict,
     preprocess,
 )
-from genjax.eval.metrics import FeatureSet, compare, extract  # noqa: E402
-from tests.torch_fid_inception import randomised  # noqa: E402
+from genjax.eval.metrics import FeatureSet, compare, extract
+from genjax.eval.torch_file import load_state_dict
 
 
 @pytest.fixture(scope="module")
-def reference():
+def torch():
+    """PyTorch: the test extra installs its CPU build on Python 3.11 (x86_64); elsewhere the
+    tests that compare with it skip and the torch-free ones still run."""
+    return pytest.importorskip("torch")
+
+
+@pytest.fixture(scope="module")
+def reference(torch):
+    from tests.torch_fid_inception import randomised
+
     net = randomised(seed=0)
     state = {k: v.numpy() for k, v in net.state_dict().items()}
     variables = params_from_state_dict(state)
@@ -32,6 +36,8 @@ def reference():
 
 
 def torch_features(net, images: np.ndarray):
+    import torch
+
     with torch.no_grad():
         pool, logits = net(torch.from_numpy(images.transpose(0, 3, 1, 2).copy()))
     return pool.numpy(), logits.numpy()
@@ -62,7 +68,7 @@ def test_port_matches_pytorch_on_random_weights(reference, shape):
 
 
 @pytest.mark.parametrize("zip_format", [True, False], ids=["zip", "legacy"])
-def test_weights_file_is_read_without_torch(tmp_path, zip_format):
+def test_weights_file_is_read_without_torch(tmp_path, zip_format, torch):
     """Both torch.save formats give back every tensor exactly (dtype, shape, values, strides)."""
     torch.manual_seed(0)
     state = {
@@ -82,7 +88,7 @@ def test_weights_file_is_read_without_torch(tmp_path, zip_format):
         np.testing.assert_array_equal(got[name], want)
 
 
-def test_weights_file_refuses_code(tmp_path):
+def test_weights_file_refuses_code(tmp_path, torch):
     path = tmp_path / "evil.pth"
     torch.save({"x": torch.zeros(1), "f": print}, path)
     with pytest.raises(
@@ -108,7 +114,7 @@ def test_suite_config_checks_the_weights_path():
 
 
 @pytest.mark.slow
-def test_feature_space_scores_inception_not_class_accuracy(reference, tmp_path):
+def test_feature_space_scores_inception_not_class_accuracy(reference, tmp_path, torch):
     """inception:PATH: pool3 features of the port, ImageNet probabilities from pool3 . W (no
     bias), an inception score and no class accuracy (its classes are not the dataset's)."""
     net, state, _ = reference
@@ -127,3 +133,40 @@ def test_feature_space_scores_inception_not_class_accuracy(reference, tmp_path):
     assert got.labels is None
     result = compare(got, FeatureSet(want_pool), kid_subsets=2, pr_k=2)
     assert "inception_score" in result and "class_accuracy" not in result
+
+
+def torch_layout_state_dict(seed: int) -> dict[str, np.ndarray]:
+    """A random state dict in PyTorch's layout and names, made from the port's own parameter
+    shapes (conv [O, I, kh, kw], fc [1008, 2048]), without torch."""
+    template = jax.eval_shape(
+        FIDInception().init, jax.random.key(0), jnp.zeros((1, 75, 75, 3), jnp.float32)
+    )
+    rng, state = np.random.default_rng(seed), {}
+    names = {"kernel": "weight", "scale": "weight", "bias": "bias", "mean": "running_mean"}
+    names["var"] = "running_var"
+    for tree in template.values():
+        for path, leaf in jax.tree_util.tree_flatten_with_path(tree)[0]:
+            *modules, leaf_name = (p.key for p in path)
+            shape = leaf.shape
+            if leaf_name == "kernel":
+                shape = (shape[3], shape[2], shape[0], shape[1]) if len(shape) == 4 else shape[::-1]
+            value = rng.normal(size=shape) / np.sqrt(np.prod(shape[1:]) if len(shape) > 1 else 1)
+            if leaf_name == "var":
+                value = rng.uniform(0.5, 2.0, size=shape)
+            state[".".join([*modules, names[leaf_name]])] = value.astype(np.float32)
+    return state
+
+
+@pytest.mark.slow
+def test_port_loads_a_torch_layout_state_dict_and_runs_without_torch():
+    """On any stack: a state dict in PyTorch's layout maps onto every parameter (conv weights
+    transposed to HWIO, fc to [2048, 1008]), and the network gives finite pool3 features."""
+    state = torch_layout_state_dict(0)
+    variables = params_from_state_dict(state)
+    kernel = np.asarray(variables["params"]["Mixed_7c"]["branch3x3_2a"]["conv"]["kernel"])
+    want = state["Mixed_7c.branch3x3_2a.conv.weight"].transpose(2, 3, 1, 0)
+    np.testing.assert_array_equal(kernel, want)
+    images = np.random.default_rng(1).uniform(size=(2, 75, 75, 3)).astype(np.float32)
+    pool, _, logits = FIDInception().apply(variables, preprocess(jnp.asarray(images), False))
+    assert pool.shape == (2, 2048) and logits.shape == (2, 1008)
+    assert np.all(np.isfinite(np.asarray(pool))) and float(jnp.abs(pool).max()) > 0
