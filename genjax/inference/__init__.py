@@ -1,7 +1,9 @@
 """Inference utilities (layer 1): importance-sampled log-likelihood, latent-space exploration
-(interpolation, traversal, perturbation) and sparse codes by ISTA/FISTA.
+(interpolation, traversal, perturbation), sparse codes by ISTA/FISTA, and sampling techniques
+(``genjax.inference.sampling``: stratified, Latin hypercube and quasi-Monte Carlo base draws,
+effective sample size, class-stratified labels, temperature and truncation).
 
-May import: jax, numpy and ``genjax.losses`` (its own layer) only.
+May import: jax, numpy, scipy (Sobol points) and ``genjax.losses`` (its own layer) only.
 """
 
 from genjax.inference.importance import importance_log_likelihood

@@ -126,7 +126,29 @@ def gaussian_posterior_log_weights(
       [K, B] log-weights: ``iwae_bound`` of them is the K-sample bound, and their log-mean-exp
       over many draws the importance-sampled log p(x).
     """
-    z = reparameterize(key, mean, log_var, num_samples)
+    eps = jax.random.normal(key, (num_samples, *mean.shape), mean.dtype)
+    return gaussian_posterior_log_weights_at(log_likelihood_fn, mean, log_var, eps)
+
+
+def gaussian_posterior_log_weights_at(
+    log_likelihood_fn: Callable[[jax.Array], jax.Array],
+    mean: jax.Array,
+    log_var: jax.Array,
+    eps: jax.Array,
+) -> jax.Array:
+    """``gaussian_posterior_log_weights`` at given standard-normal noise: z = mean + σ ε, so the
+    base draws can come from any sampler (stratified, Latin hypercube, quasi-Monte Carlo:
+    ``genjax.inference.sampling``).
+
+    Args:
+      log_likelihood_fn: draws z [K, B, D] -> log p(x | z) [K, B].
+      mean, log_var: q's parameters [B, D].
+      eps: [K, B, D] draws of N(0, I).
+
+    Returns:
+      [K, B] log-weights.
+    """
+    z = mean + jnp.exp(0.5 * log_var) * eps
     log_prior = standard_normal_log_prob(z, batch_ndim=2)
     log_q = gaussian_log_prob_logvar(z, mean, log_var, batch_ndim=2)
     return log_likelihood_fn(z) + log_prior - log_q

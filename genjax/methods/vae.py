@@ -13,7 +13,7 @@ from genjax.data import DataInfo, display, masked_mean
 from genjax.inference import importance_log_likelihood, interpolation_grids, traversal_grid
 from genjax.losses import (
     elbo_loss,
-    gaussian_posterior_log_weights,
+    gaussian_posterior_log_weights_at,
     iwae_bound,
     iwae_loss,
     kl_diag_gaussians,
@@ -115,7 +115,19 @@ def elbo_terms(model: VAE, params, x, y, key) -> tuple[jax.Array, jax.Array]:
 def log_weights(model: VAE, params, x, y, key, num: int) -> jax.Array:
     """IWAE log-weights log p(x, z) - log q(z | x) of ``num`` draws z ~ q(z | x): [num, B]."""
     mean, log_var = model.apply(params, x, y, method=VAE.encode)
-    b, d = mean.shape
+    eps = jax.random.normal(key, (num, *mean.shape), mean.dtype)
+    return weights_at(model, params, x, y, mean, log_var, eps)
+
+
+def vae_log_weights_at(model: VAE, params, x, y, eps: jax.Array) -> jax.Array:
+    """``log_weights`` at given noise ε [K, B, D] ~ N(0, I) (z = μ + σ ε): any base sampler."""
+    mean, log_var = model.apply(params, x, y, method=VAE.encode)
+    return weights_at(model, params, x, y, mean, log_var, eps)
+
+
+def weights_at(model: VAE, params, x, y, mean, log_var, eps: jax.Array) -> jax.Array:
+    """Log-weights of z = mean + exp(log_var / 2) ε under the decoder and the prior: [K, B]."""
+    num, (b, d) = eps.shape[0], mean.shape
     y_rep = None if y is None else jnp.tile(y, num)
 
     def decoder_log_likelihood(z):
@@ -123,7 +135,7 @@ def log_weights(model: VAE, params, x, y, key, num: int) -> jax.Array:
         out = jax.tree.map(lambda a: a.reshape(num, b, *a.shape[1:]) if a.ndim > 3 else a, out)
         return log_likelihood(out, x[None], batch_ndim=2)
 
-    return gaussian_posterior_log_weights(decoder_log_likelihood, mean, log_var, key, num)
+    return gaussian_posterior_log_weights_at(decoder_log_likelihood, mean, log_var, eps)
 
 
 def loss(model: VAE, cfg: VAEConfig, params, batch, key):
