@@ -35,6 +35,7 @@ def main(argv):
     import jax.numpy as jnp
     import numpy as np
 
+    from genjax.applications.sampling_report import markdown, summarize
     from genjax.data import eval_batches
     from genjax.inference.sampling import BASE_SAMPLERS, normal_draws
     from genjax.methods.vae import VARIANTS, read_config, vae_log_weights_at
@@ -83,58 +84,6 @@ def main(argv):
     with open(os.path.join(out, "sampling_variance.md"), "w") as f:
         f.write(text)
     print(text)
-
-
-def summarize(results: dict, k: int, repeats: int, dataset: str, step: int) -> dict:
-    """Per technique and estimator: mean estimate, its standard error, the mean per-example
-    variance across repeats and its ratio to simple random sampling's."""
-    import numpy as np
-
-    base = results.get("random")
-    rows = {}
-    for method, est in results.items():
-        rows[method] = {}
-        for name, values in est.items():  # values [repeats, examples]
-            var = values.var(axis=0, ddof=1).mean()
-            row = {
-                "mean": float(values.mean()),
-                "se": float(values.mean(axis=1).std(ddof=1) / np.sqrt(repeats)),
-                "variance": float(var),
-            }
-            if base is not None:
-                row["variance_ratio_random_over_this"] = float(
-                    base[name].var(axis=0, ddof=1).mean() / var
-                )
-            rows[method][name] = row
-    examples = next(iter(results.values()))["elbo"].shape[1]
-    return {
-        "dataset": dataset,
-        "split": "test",
-        "examples": int(examples),
-        "num_samples": k,
-        "repeats": repeats,
-        "step": step,
-        "techniques": rows,
-    }
-
-
-def markdown(report: dict) -> str:
-    lines = [
-        f"{report['dataset']} test split, {report['examples']} examples, step {report['step']}: "
-        f"K = {report['num_samples']} draws per estimate, {report['repeats']} repeats",
-        "",
-        "| base draws | IS NLL (nats) | its variance | ratio to random | ELBO (nats) "
-        "| its variance | ratio to random |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for method, row in report["techniques"].items():
-        cells = []
-        for name in ("is_nll", "elbo"):
-            r = row[name]
-            ratio = r.get("variance_ratio_random_over_this", float("nan"))
-            cells += [f"{r['mean']:.3f} ± {r['se']:.3f}", f"{r['variance']:.2e}", f"{ratio:.2f}"]
-        lines.append(f"| {method} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
 
 
 def cli() -> int:

@@ -196,7 +196,7 @@ def test_log_weights_at_given_noise_equal_the_drawn_ones():
 def test_variance_table_ratios_and_bad_flags():
     """experiments.sampling_variance: each technique's mean per-example variance over repeats
     and its ratio to simple random sampling's; a bad technique is one line, before any load."""
-    from experiments.sampling_variance import markdown, summarize
+    from genjax.applications.sampling_report import markdown, summarize
     from tests.test_experiments import run_main
 
     rng = np.random.default_rng(0)
