@@ -48,6 +48,8 @@ def base_config() -> config_dict.ConfigDict:
     c.data.download = False
     c.data.exclude_label = -1  # drop this class from training (held-out-class outliers)
     c.data.perturb = 0.0  # replace training pixels by random levels (a background model)
+    c.data.train_per_class = 0  # keep this many training rows per class (0: all)
+    c.data.subset_seed = 0  # which rows train_per_class keeps
 
     c.optim = config_dict.ConfigDict()
     c.optim.name = "adam"

@@ -134,6 +134,19 @@ def _check_config_path(argv: list[str]) -> None:
                 raise ValueError(f"config file {path} not found; config files there: {names}")
 
 
+def write_report(out: str, stem: str, report: dict, text: str) -> None:
+    """Write ``out/stem.json`` (the figures) and ``out/stem.md`` (their table), and print the
+    table."""
+    import json
+
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, f"{stem}.json"), "w") as f:
+        json.dump(report, f, indent=2)
+    with open(os.path.join(out, f"{stem}.md"), "w") as f:
+        f.write(text)
+    print(text)
+
+
 def run(main: Callable[[list[str]], None], expected: tuple[type, ...] = ()) -> int:
     """Parse flags and run ``main``; expected errors (``EXPECTED`` and ``expected``) print
     ``error: <one line>``, exit code 1.

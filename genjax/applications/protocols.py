@@ -18,6 +18,7 @@ import os
 from collections.abc import Mapping
 
 import jax
+import ml_collections
 import numpy as np
 
 from genjax.applications.corruptions import corrupt, corruption_name, mnist_as_digits
@@ -28,7 +29,9 @@ from genjax.data.datasets import get_spec
 from genjax.methods import build_method
 from genjax.run.experiment import train_and_evaluate
 from genjax.run.restore import Trained, load_trained
+from genjax.run.settings import read_settings
 
+_ABSENT = object()
 PROTOCOLS = ("corruption", "heldout", "shift")
 STRENGTHS = (0.05, 0.10, 0.20)
 BACKGROUND_PERTURB = 0.2  # Ren et al.'s μ for their MNIST-scale experiments lies in [0.1, 0.2]
@@ -77,17 +80,7 @@ def ensure_run(config: Mapping, workdir: str) -> Trained:
         train_and_evaluate(config, workdir)
         return load_trained(workdir)
     with open(os.path.join(workdir, "config.json")) as f:
-        saved = _flat(json.load(f))
-    wanted = _flat(
-        json.loads(
-            json.dumps(config.to_dict() if hasattr(config, "to_dict") else config, default=str)
-        )
-    )
-    differ = sorted(
-        k
-        for k in saved.keys() | wanted.keys()
-        if k != "train.progress" and saved.get(k) != wanted.get(k)
-    )
+        differ = config_differences(json.load(f), config)
     if differ:
         raise ValueError(
             f"{workdir} holds a finished run of another config (differs in "
@@ -112,6 +105,34 @@ def overridden(config, overrides: Mapping[str, object]):
                 node = node[section]
             node[field] = value
     return out
+
+
+def config_differences(saved_tree: Mapping, config: Mapping) -> list[str]:
+    """Sorted dotted keys where a saved run's config.json and ``config`` differ; a spine field
+    that the saved config lacks (added to genjax after the run) counts as equal when ``config``
+    holds its default, so older runs are still found."""
+    saved = _flat(saved_tree)
+    wanted = _flat(
+        json.loads(
+            json.dumps(config.to_dict() if hasattr(config, "to_dict") else config, default=str)
+        )
+    )
+    return sorted(
+        k
+        for k in saved.keys() | wanted.keys()
+        if k != "train.progress"
+        and saved.get(k) != wanted.get(k)
+        and not (k not in saved and _read_default(saved_tree, k) == wanted[k])
+    )
+
+
+def _read_default(saved_tree: Mapping, key: str) -> object:
+    """The value a lenient read of a saved config gives a spine field it lacks (a field added
+    after the run was saved reads as its default), or a marker equal to nothing."""
+    node = read_settings(ml_collections.ConfigDict(saved_tree), strict=False)
+    for part in key.split("."):
+        node = getattr(node, part, _ABSENT)
+    return node
 
 
 def ensure_background(config: Mapping, run: Trained, workdir: str) -> Trained | None:

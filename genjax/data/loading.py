@@ -46,6 +46,9 @@ class DataConfig:
         held-out-class outlier detection. -1: keep every class.
       perturb: replace each training pixel, with this probability, by a level drawn uniformly
         (once, at load, seed 0): the training data of Ren et al. (2019)'s background model.
+      train_per_class: keep this many training rows of each class (``per_class_subset`` with
+        ``subset_seed``): the labelled few of data-augmentation studies. 0: keep every row.
+      subset_seed: which rows ``train_per_class`` keeps.
     """
 
     name: str = "digits"
@@ -60,6 +63,8 @@ class DataConfig:
     direction: str = "AtoB"
     exclude_label: int = -1
     perturb: float = 0.0
+    train_per_class: int = 0
+    subset_seed: int = 0
 
     def __post_init__(self):
         check_choice("data.variant", self.variant, VARIANTS)
@@ -68,10 +73,10 @@ class DataConfig:
         if not translation.is_translation(self.name):
             _check_ordinary(self)
             return
-        if self.exclude_label != -1 or self.perturb:
+        if self.exclude_label != -1 or self.perturb or self.train_per_class:
             raise ValueError(
-                f"data.exclude_label and data.perturb apply to ordinary datasets, not to the "
-                f"translation task {self.name}: remove them"
+                f"data.exclude_label, data.perturb and data.train_per_class apply to ordinary "
+                f"datasets, not to the translation task {self.name}: remove them"
             )
         if self.variant != "gray" or self.pixel_range != "symmetric":
             raise ValueError(
@@ -112,6 +117,32 @@ def _check_ordinary(cfg: DataConfig) -> None:
         )
     if not 0.0 <= cfg.perturb < 1.0:
         raise ValueError(f"data.perturb is a probability in [0, 1); got {cfg.perturb}")
+    if cfg.train_per_class < 0 or (cfg.train_per_class and not classes):
+        raise ValueError(
+            f"data.train_per_class={cfg.train_per_class} needs a labelled dataset and a count "
+            f">= 1 per class ({cfg.name} has {classes} classes); 0 keeps every row"
+        )
+
+
+def per_class_subset(labels: np.ndarray, per_class: int, seed: int) -> np.ndarray:
+    """Sorted indices of ``per_class`` rows of each class, drawn without replacement by
+    ``seed`` (the same rows for the same labels, count and seed).
+
+    Raises:
+      ValueError: when a class has fewer rows than ``per_class``.
+    """
+    labels = np.asarray(labels)
+    rng = np.random.default_rng(seed)
+    keep = []
+    for c in np.unique(labels):
+        rows = np.flatnonzero(labels == c)
+        if len(rows) < per_class:
+            raise ValueError(
+                f"class {c} has {len(rows)} training rows, fewer than train_per_class="
+                f"{per_class}; lower it (0 keeps every row)"
+            )
+        keep.append(rng.choice(rows, per_class, replace=False))
+    return np.sort(np.concatenate(keep))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -171,6 +202,9 @@ def load_data(cfg: DataConfig) -> Data:
     train = splits["train"]
     if cfg.exclude_label != -1:
         train = {k: v[train["label"] != cfg.exclude_label] for k, v in train.items()}
+    if cfg.train_per_class:
+        keep = per_class_subset(train["label"], cfg.train_per_class, cfg.subset_seed)
+        train = {k: v[keep] for k, v in train.items()}
     if cfg.perturb:
         image = perturb(train["image"], spec.levels, cfg.perturb, np.random.default_rng(0))
         train = {**train, "image": image}

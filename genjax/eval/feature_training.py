@@ -87,8 +87,39 @@ def train_feature_net(
       (net, params) of a FeatureNet (the encoder alone for an autoencoder).
     """
     images = to_float(train["image"], levels)
-    labels = train["label"].astype(np.int32) if num_classes else None
+    labels = train["label"] if num_classes else None
     binary_augment = images.shape[-1] == 1 and levels > 1
+    return fit_feature_net(
+        images, labels, num_classes, arch, steps, seed, batch_size, binary_augment
+    )
+
+
+def fit_feature_net(
+    images: np.ndarray,
+    labels: np.ndarray | None,
+    num_classes: int,
+    arch: str,
+    steps: int,
+    seed: int = 0,
+    batch_size: int = 128,
+    binary_augment: bool = False,
+) -> tuple[nn.Module, dict]:
+    """Fit a FeatureNet on images in [0, 1]: a classifier of ``labels`` (the suite's, and the
+    classification accuracy score's), or the code autoencoder when num_classes == 0.
+
+    Args:
+      images: float [N, H, W, C] in [0, 1].
+      labels: int [N] (ignored for the autoencoder).
+      num_classes: classes (0: autoencoder).
+      arch: a FEATURE_ARCHS name.
+      steps, seed, batch_size: AdamW schedule length, seed and batch (at most N).
+      binary_augment: also threshold or Bernoulli-binarise a third of the images each.
+
+    Returns:
+      (net, params) of a FeatureNet (the encoder alone for an autoencoder).
+    """
+    images = np.asarray(images, np.float32)
+    labels = np.asarray(labels).astype(np.int32) if num_classes else None
     model = (
         FeatureNet(arch, num_classes) if num_classes else _CodeAutoencoder(arch, images.shape[1:])
     )
@@ -219,4 +250,4 @@ def train_and_cache(
     return load_feature_space(path)
 
 
-__all__ = ["accuracy", "batched", "get_feature_space", "train_feature_net"]
+__all__ = ["accuracy", "batched", "fit_feature_net", "get_feature_space", "train_feature_net"]
