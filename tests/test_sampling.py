@@ -218,3 +218,19 @@ def test_variance_table_ratios_and_bad_flags():
     assert code != 0
     assert "--methods: 'stratified' is not one of random, latin_hypercube, sobol" in err
     assert "checkpoints" not in err  # refused before looking for the run
+
+
+def test_importance_statistics_ess_is_kish_of_every_draw():
+    """The chunked scan's effective sample size equals Kish's of all K log weights at once, and
+    its log p(x) is importance_log_likelihood's, bitwise."""
+    from genjax.inference import importance_log_likelihood, importance_statistics
+
+    shift = jnp.array([0.0, 1.0, 3.0])
+    fn = lambda k, n: shift * jax.random.normal(k, (n, 3))  # noqa: E731  [n, B=3]
+    key = jax.random.key(9)
+    log_p, ess = importance_statistics(fn, key, 40, 8)
+    every = jnp.concatenate([fn(k, 8) for k in jax.random.split(key, 5)])
+    np.testing.assert_allclose(ess, S.effective_sample_size(every), rtol=1e-5)
+    np.testing.assert_allclose(ess[0], 40.0, rtol=1e-6)  # equal weights: ESS = K
+    assert float(ess[2]) < float(ess[1]) < 40.0
+    np.testing.assert_array_equal(log_p, importance_log_likelihood(fn, key, 40, 8))

@@ -59,3 +59,17 @@ def test_elbo_samples_is_read_from_eval_and_checked():
     config.eval.elbo_samples = 0
     with pytest.raises(ValueError, match="eval.elbo_samples"):
         read_settings(config)
+
+
+def test_report_gives_the_effective_sample_size_of_the_is_weights(setup):
+    """The report's test_is_ess is the mean over examples of Kish's ESS of the same weights
+    whose log-mean-exp is the IS NLL (between 1 and K)."""
+    from genjax.inference.sampling import effective_sample_size
+
+    model, params, x = setup
+    out = vae.is_nll_and_ess(model, params, x, None, jax.random.key(3), 20, 10)
+    keys = jax.random.split(jax.random.key(3), 2)
+    lw = jnp.concatenate([vae.log_weights(model, params, x, None, k, 10) for k in keys])
+    np.testing.assert_allclose(out["ess"], effective_sample_size(lw), rtol=1e-5)
+    np.testing.assert_allclose(out["nll"], -(jax.nn.logsumexp(lw, axis=0) - np.log(20)), rtol=1e-5)
+    assert bool(jnp.all((out["ess"] >= 1) & (out["ess"] <= 20)))

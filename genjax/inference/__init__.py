@@ -6,7 +6,7 @@ effective sample size, class-stratified labels, temperature and truncation).
 May import: jax, numpy, scipy (Sobol points) and ``genjax.losses`` (its own layer) only.
 """
 
-from genjax.inference.importance import importance_log_likelihood
+from genjax.inference.importance import importance_log_likelihood, importance_statistics
 from genjax.inference.latent import (
     interpolation_grids,
     lerp,
@@ -22,6 +22,7 @@ from genjax.inference.sparse_coding import (
 
 __all__ = [
     "importance_log_likelihood",
+    "importance_statistics",
     "interpolation_grids",
     "lerp",
     "perturbation_sensitivity",

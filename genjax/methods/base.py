@@ -116,6 +116,12 @@ class Method:
         -> outputs: model-space images [B, H, W, C] in [-1, 1] from the input domain to the
         target one (``reverse``: back, for CycleGAN). None for the generative families.
       scores: the outlier scores the method can give, by name (``genjax.applications``).
+      decode_latent: for a model that draws z ~ N(0, I) first (VAE, GAN, VAE-GAN),
+        ``decode_latent(params, key, z, labels=None)``: the images ``sample`` makes of given
+        draws z [num, latent_dim] (``key`` for any later noise), so a caller can change the
+        prior draws (temperature, truncation, stratified or quasi-random points). None: no
+        such latent.
+      latent_dim: the size of that z (0 without one).
     """
 
     name: str
@@ -130,6 +136,8 @@ class Method:
     report: Report | None = None
     translate: Callable[..., jax.Array] | None = None
     scores: Mapping[str, Score] = dataclasses.field(default_factory=dict)
+    decode_latent: Callable[..., jax.Array] | None = None
+    latent_dim: int = 0
 
     def __post_init__(self):
         if bool(self.players) == (self.loss is not None):

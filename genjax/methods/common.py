@@ -88,6 +88,29 @@ def make_sampler(draw: Callable, name: str, num_classes: int, has_trajectory: bo
     return sample
 
 
+def make_latent_decoder(decode: Callable, name: str, num_classes: int, latent_dim: int):
+    """``Method.decode_latent`` around a pure ``decode(params, key, z, labels)`` (jitted).
+
+    Returns:
+      decode_latent(params, key, z, labels=None): labels default as ``sample``'s do.
+    """
+    jitted = jax.jit(decode)
+
+    def decode_latent(params, key, z, labels=None):
+        z = jnp.asarray(z)
+        if z.ndim != 2 or z.shape[1] != latent_dim:
+            raise ValueError(
+                f"method {name!r} decodes draws of shape [num, {latent_dim}]; got {z.shape}"
+            )
+        if labels is None and num_classes:
+            labels = jnp.arange(z.shape[0]) % num_classes
+        if labels is not None and not num_classes:
+            raise ValueError(f"method {name!r} is not class-conditional: pass no labels")
+        return jitted(params, key, z, labels)
+
+    return decode_latent
+
+
 def chain_frames(num_states: int, count: int, spacing: str = "linear") -> np.ndarray:
     """Indices of ``count`` frames of a sampling trajectory of ``num_states`` states, ending at
     the last: evenly spaced ("linear", a diffusion's denoising) or geometrically spaced

@@ -20,7 +20,12 @@ from genjax.losses import (
     scores_and_input_grad_sq_norms,
 )
 from genjax.methods.base import Method, Player, Score, stateless
-from genjax.methods.common import labelled_latent_grids, labels_of, make_sampler
+from genjax.methods.common import (
+    labelled_latent_grids,
+    labels_of,
+    make_latent_decoder,
+    make_sampler,
+)
 from genjax.models.gan import ARCHITECTURES, CONDITIONING, Discriminator, Generator
 from genjax.optim import OptimConfig, make_optimizer
 
@@ -221,6 +226,13 @@ def draw(nets: Networks, info: DataInfo, params, key, num, labels, mean, traject
     return display(fake_images(nets, params, key, num, labels), info)
 
 
+def draw_at(nets: Networks, info: DataInfo, params, key, z, labels) -> jax.Array:
+    """G(z, labels) of given draws z [num, latent_dim] as images in [0, 1] (``key`` unused:
+    the generator adds no noise of its own)."""
+    del key
+    return display(nets.generator.apply(params["generator"], z, labels), info)
+
+
 def latent_images(decode, key: jax.Array, latent_dim: int) -> dict[str, np.ndarray]:
     """Interpolations (lerp and slerp) between prior draws, and a traversal of the 10 latent
     dimensions that move the output most (``perturbation_sensitivity`` over 256 draws).
@@ -288,6 +300,10 @@ def build(cfg: GANConfig, info: DataInfo) -> Method:
         ),
         eval_metrics=functools.partial(eval_metrics, nets),
         sample=make_sampler(functools.partial(draw, nets, info), cfg.variant, classes, False),
+        decode_latent=make_latent_decoder(
+            functools.partial(draw_at, nets, info), cfg.variant, classes, nets.latent_dim
+        ),
+        latent_dim=nets.latent_dim,
         conditional=cfg.conditional,
         report=functools.partial(report, nets, info),
         scores={"discriminator": Score(fn=functools.partial(unrealness, nets), **DISCRIMINATOR)},

@@ -10,7 +10,12 @@ import numpy as np
 
 from genjax.checks import check_at_least, check_choice, read_borrowed, read_section
 from genjax.data import DataInfo, display, masked_mean
-from genjax.inference import importance_log_likelihood, interpolation_grids, traversal_grid
+from genjax.inference import (
+    importance_log_likelihood,
+    importance_statistics,
+    interpolation_grids,
+    traversal_grid,
+)
 from genjax.losses import (
     elbo_loss,
     gaussian_posterior_log_weights_at,
@@ -25,6 +30,7 @@ from genjax.methods.common import (
     NLLConfig,
     labelled_latent_grids,
     labels_of,
+    make_latent_decoder,
     make_sampler,
     metric_score,
     originals_over_reconstructions,
@@ -182,13 +188,17 @@ def draw(model: VAE, info: DataInfo, params, key, num, labels, mean, trajectory)
     decoder's mean (per-pixel noise left out, as is usual), clipped to the data range."""
     del trajectory
     k_z, k_x = jax.random.split(key)
-    out = model.apply(
-        params, jax.random.normal(k_z, (num, model.latent_dim)), labels, method=VAE.decode
-    )
+    z = jax.random.normal(k_z, (num, model.latent_dim))
+    return draw_at(model, info, params, k_x, z, labels, mean)
+
+
+def draw_at(model: VAE, info: DataInfo, params, key, z, labels, mean: bool = False):
+    """``draw`` of given prior draws z [num, latent_dim]; ``key`` for the pixel noise."""
+    out = model.apply(params, z, labels, method=VAE.decode)
     if mean:
         return display(mean_image(out), info)
     if info.binary and "logits" in out:
-        return jax.random.bernoulli(k_x, jax.nn.sigmoid(out["logits"])).astype(jnp.float32)
+        return jax.random.bernoulli(key, jax.nn.sigmoid(out["logits"])).astype(jnp.float32)
     low = -1.0 if info.pixel_range == "symmetric" else 0.0
     return display(jnp.clip(mean_image(out), low, 1.0), info)
 
@@ -199,11 +209,19 @@ def is_nll(model: VAE, params, x, y, key, num_samples: int, chunk: int) -> jax.A
     return -importance_log_likelihood(fn, key, num_samples, chunk)
 
 
+def is_nll_and_ess(model: VAE, params, x, y, key, num_samples: int, chunk: int):
+    """``is_nll`` and the effective sample size of its importance weights, per example."""
+    fn = lambda k, n: log_weights(model, params, x, y, k, n)
+    log_p, ess = importance_statistics(fn, key, num_samples, chunk)
+    return {"nll": -log_p, "ess": ess}
+
+
 def report(model: VAE, cfg: VAEConfig, info: DataInfo, params, batches, key):
-    """The test split's importance-sampled NLL and active units (Burda et al. 2016: variance
-    of the posterior mean over the split above 0.01), and the latent-space pictures."""
+    """The test split's importance-sampled NLL with the mean effective sample size of its
+    weights (Kish's, out of K), active units (Burda et al. 2016: variance of the posterior mean
+    over the split above 0.01), and the latent-space pictures."""
     batches = list(batches)
-    nll_fn = jax.jit(functools.partial(is_nll, model), static_argnums=(4, 5))
+    nll_fn = jax.jit(functools.partial(is_nll_and_ess, model), static_argnums=(4, 5))
     encode = jax.jit(lambda p, x, y: model.apply(p, x, y, method=VAE.encode)[0])
     k, chunk = cfg.nll.nll_samples, cfg.nll.nll_chunk
 
@@ -216,11 +234,12 @@ def report(model: VAE, cfg: VAEConfig, info: DataInfo, params, batches, key):
             mask > 0
         ]
 
-    nll = masked_mean(({"nll": nll_of(i, b)}, m) for i, (b, m) in enumerate(batches))
+    nll = masked_mean((nll_of(i, b), m) for i, (b, m) in enumerate(batches))
     means = np.concatenate([means_of(b, m) for b, m in batches])
     active = np.var(means, axis=0) > 0.01
     scalars = {
         "test_is_nll": nll["nll"],
+        "test_is_ess": nll["ess"],
         "nll_samples": float(k),
         "elbo_samples": float(cfg.elbo.elbo_samples),
         "active_units": float(active.sum()),
@@ -285,6 +304,10 @@ def build(cfg: VAEConfig, info: DataInfo) -> Method:
         loss=stateless(functools.partial(loss, model, cfg)),
         eval_metrics=functools.partial(eval_metrics, model, cfg),
         sample=make_sampler(functools.partial(draw, model, info), cfg.variant, classes, False),
+        decode_latent=make_latent_decoder(
+            functools.partial(draw_at, model, info), cfg.variant, classes, model.latent_dim
+        ),
+        latent_dim=model.latent_dim,
         conditional=cfg.conditional,
         report=functools.partial(report, model, cfg, info),
         scores=scores(model, cfg),

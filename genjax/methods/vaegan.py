@@ -24,7 +24,11 @@ from genjax.losses import (
 )
 from genjax.methods import gan
 from genjax.methods.base import Method
-from genjax.methods.common import make_sampler, originals_over_reconstructions
+from genjax.methods.common import (
+    make_latent_decoder,
+    make_sampler,
+    originals_over_reconstructions,
+)
 from genjax.models.autoencoder import Encoder
 from genjax.models.gan import Discriminator, Generator
 
@@ -123,6 +127,12 @@ def draw(nets: VAEGANNets, info: DataInfo, params, key, num, labels, mean, traje
     return display(decode(nets, params, jax.random.normal(key, (num, nets.latent_dim))), info)
 
 
+def draw_at(nets: VAEGANNets, info: DataInfo, params, key, z, labels) -> jax.Array:
+    """Decoded given draws z [num, latent_dim] as images in [0, 1] (``key`` unused)."""
+    del key, labels
+    return display(decode(nets, params, z), info)
+
+
 def report(nets: VAEGANNets, info: DataInfo, params, batches, key):
     """Reconstructions of 8 test images (posterior means) and the latent grids."""
     x = next(iter(batches))[0]["image"][:8]
@@ -165,5 +175,9 @@ def build(cfg: gan.GANConfig, info: DataInfo) -> Method:
         players=players,
         eval_metrics=functools.partial(eval_metrics, nets),
         sample=make_sampler(functools.partial(draw, nets, info), "vaegan", 0, False),
+        decode_latent=make_latent_decoder(
+            functools.partial(draw_at, nets, info), "vaegan", 0, nets.latent_dim
+        ),
+        latent_dim=nets.latent_dim,
         report=functools.partial(report, nets, info),
     )
