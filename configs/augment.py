@@ -4,7 +4,9 @@ samples, over seeds.
 
   python -m experiments.augment --config=configs/augment.py --workdir=runs/augment
   python -m experiments.augment --config=configs/augment.py:generator=cgan --workdir=runs/aug_gan
-Arguments: generator (cvae, cgan).
+  python -m experiments.augment --config=configs/augment.py:unlabelled=vae --workdir=runs/augment
+Arguments: generator (cvae, cgan); unlabelled ("" or vae: the second setting, a VAE of every train
+image whose samples the n-label classifier labels).
 """
 
 from ml_collections import config_dict
@@ -15,8 +17,9 @@ GENERATORS = {"cvae": "vae:variant=cvae", "cgan": "gan:variant=cgan"}
 
 
 def get_config(arg: str | None = None):
-    args = parse_args(arg, {"generator": "cvae"})
+    args = parse_args(arg, {"generator": "cvae", "unlabelled": ""})
     check_arg("generator", args["generator"], tuple(GENERATORS))
+    check_arg("unlabelled", args["unlabelled"], ("", "vae"))
     c = config_dict.ConfigDict()
     c.augment = dict(
         generator=GENERATORS[args["generator"]],  # a packaged config name, or path[:arg]
@@ -27,5 +30,7 @@ def get_config(arg: str | None = None):
         classifier_steps=3000,  # the suite's feature network schedule
         generator_steps=0,  # 0: the generator config's own
         generator_eval_samples=100,  # the generator run's end-of-training NLL/ELBO draws
+        # the second setting: an unconditional model of every train image ("": skip)
+        unlabelled_generator=args["unlabelled"],
     )
     return c

@@ -5,6 +5,7 @@ and with r synthetic images per real one; accuracy on the test split with 95% t 
 seeds. Writes augment.json, augment.md and augment.png to --workdir.
 
   python -m experiments.augment --config=configs/augment.py --workdir=runs/augment
+  python -m experiments.augment --config=configs/augment.py:unlabelled=vae --workdir=runs/augment
   python -m experiments.augment --config=configs/augment.py --config.augment.seeds=2 \\
       --config.augment.per_class=5,10 --workdir=runs/augment_quick
 """
@@ -31,12 +32,24 @@ def main(argv: list[str]) -> None:
     cfg = A.AugmentSettings.read(FLAGS.config.augment)
     base = load_config(cfg.generator)
     A.generator_config(base, cfg, cfg.per_class[0], 0)  # its errors before any training
-    cells, test_rows = {}, 0
+    unlabelled = {}
+    if cfg.unlabelled_generator:
+        from genjax.applications.protocols import ensure_run
+
+        base_u = load_config(cfg.unlabelled_generator)
+        A.unlabelled_config(base_u, cfg, 0)
+        for seed in range(cfg.seeds):  # one model of every train image per seed, for every n
+            unlabelled[seed] = ensure_run(
+                A.unlabelled_config(base_u, cfg, seed),
+                os.path.join(FLAGS.workdir, "unlabelled", f"seed{seed}"),
+            )
+            A.check_unconditional(unlabelled[seed])
+    cells = {}
     for n in cfg.per_class:
         cells[n] = []
         for seed in range(cfg.seeds):
             t0 = time.perf_counter()
-            cells[n].append(A.run_cell(base, cfg, n, seed, FLAGS.workdir))
+            cells[n].append(A.run_cell(base, cfg, n, seed, FLAGS.workdir, unlabelled.get(seed)))
             figures = {
                 k: round(v, 4)
                 for k, v in cells[n][-1].items()

@@ -18,7 +18,7 @@ from experiments.common import run, write_report
 
 FLAGS = flags.FLAGS
 flags.DEFINE_list("workdirs", None, "Workdirs of class-conditional training runs.")
-flags.DEFINE_integer("seeds", 3, "Sample sets and classifier seeds per row (>= 2).")
+flags.DEFINE_integer("seeds", 3, "Sample sets and classifier seeds per row (>= 2; 0: spread only).")
 flags.DEFINE_integer("num_per_class", 0, "Samples per class (0: train rows / classes).")
 flags.DEFINE_list("guidance", ["0", "1"], "Extra guidance scales for guided diffusion runs.")
 flags.DEFINE_integer("steps", 3000, "Classifier steps (the suite's feature network's: 3000).")

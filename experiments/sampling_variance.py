@@ -11,13 +11,12 @@ estimators' means (which agree within their standard errors: every technique is 
 mean weight and the mean log weight). Writes sampling_variance.json and .md to --out.
 """
 
-import json
 import os
 import sys
 
 from absl import flags
 
-from experiments.common import run
+from experiments.common import run, write_report
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("workdir", None, "Workdir of a VAE-family training run.")
@@ -54,7 +53,9 @@ def main(argv):
     s, data = trained.settings, trained.data
     if s.method not in VARIANTS:
         raise ValueError(f"{FLAGS.workdir} holds a {s.method!r} run; pass a VAE-family run")
-    model = VAE(**read_config(trained.config, s.method).network.module_fields(data.info))
+    classes = data.info.num_classes if trained.method.conditional else 0
+    fields = read_config(trained.config, s.method).network.module_fields(data.info)
+    model = VAE(**fields, num_classes=classes)
     params = trained.state.eval_params
     weights = jax.jit(lambda x, y, eps: vae_log_weights_at(model, params, x, y, eps))
     k, latent = FLAGS.num_samples, model.latent_dim
@@ -77,13 +78,7 @@ def main(argv):
         results[method] = {"is_nll": np.array(nll), "elbo": np.array(elbo)}
     report = summarize(results, k, FLAGS.repeats, s.data.name, trained.step)
     out = FLAGS.out or os.path.join(FLAGS.workdir, "eval")
-    os.makedirs(out, exist_ok=True)
-    with open(os.path.join(out, "sampling_variance.json"), "w") as f:
-        json.dump(report, f, indent=2)
-    text = markdown(report)
-    with open(os.path.join(out, "sampling_variance.md"), "w") as f:
-        f.write(text)
-    print(text)
+    write_report(out, "sampling_variance", report, markdown(report))
 
 
 def cli() -> int:

@@ -144,6 +144,8 @@ def test_settings_errors():
         cas_report.CasSettings(seeds=1)
     with pytest.raises(ValueError, match="spread_seeds must be 0 \\(skip\\) or at least 2"):
         cas_report.CasSettings(spread_seeds=1)
+    with pytest.raises(ValueError, match="seeds=0 skips the score: set spread_seeds >= 2"):
+        cas_report.CasSettings(seeds=0)
     with pytest.raises(ValueError, match="unknown classifier arch 'resnet'; valid: mlp, conv"):
         cas_report.CasSettings(arch="resnet")
     with pytest.raises(ValueError, match="per_class lists labelled images per class"):
@@ -176,6 +178,8 @@ def test_augment_summary_intervals_and_verdicts_against_scipy():
     assert augment.verdict({"low": -0.2, "high": -0.1}) == "hurts"
     text = augment.markdown(report)
     assert f"| 5 | {100 * real.mean():.1f} [" in text and "helps" in text
+    assert "| + 1:1 | + 4:1 | change at 1:1 | change at 4:1 |" in text
+    assert augment.setting_name("ratio 0.5 unlabelled") == "0.5:1 unlabelled"
 
 
 @pytest.mark.slow
@@ -193,6 +197,8 @@ def test_cas_and_labeling_spread_end_to_end(tmp_path):
     assert report["samples_per_seed"] == 100 and report["variant"] == "binary"
     assert report["spread"]["stratified"]["class_counts_max_minus_min"] == [0, 0]
     assert max(report["spread"]["random"]["class_counts_max_minus_min"]) > 0
+    ratio = report["random_over_stratified"]["fd"]["variance_ratio"]
+    assert ratio["low"] < ratio["ratio"] < ratio["high"]
     text = cas_report.markdown([report], 2)
     assert "| cvae (step 40) | digits binary, test 297 | 100 |" in text and "| random |" in text
 
@@ -213,3 +219,89 @@ def test_augment_cell_trains_the_generator_on_the_labelled_few_once(tmp_path):
     report = augment.summarize({3: [cell, again]}, cfg, 297)
     augment.plot(report, str(tmp_path / "augment.png"))
     assert (tmp_path / "augment.png").stat().st_size > 1000
+
+
+@pytest.mark.slow
+def test_the_scripts_on_one_trained_cvae(tmp_path):
+    """experiments.cas, .temperature, .sampling_variance and .augment end to end (subprocesses:
+    each defines its own flags), each writing its JSON and table."""
+    from genjax.run.experiment import train_and_evaluate
+    from tests.test_experiments import run_main
+
+    workdir = str(tmp_path / "cvae")
+    train_and_evaluate(tiny_config("cvae", steps=20), workdir)
+    out = tmp_path / "out"
+    runs = {
+        "cas": ["--seeds=2", "--num_per_class=5", "--steps=10"],
+        "temperature": ["--values=0.5,1"],
+        "sampling_variance": ["--num_samples=8", "--repeats=2"],
+    }
+    for script, args in runs.items():
+        code, stdout, err = run_main(
+            f"experiments.{script}",
+            f"--workdir{'s' if script != 'sampling_variance' else ''}={workdir}",
+            f"--out={out}",
+            *args,
+        )
+        assert code == 0, err[-2000:]
+        report = json.loads((out / f"{script}.json").read_text())
+        assert (out / f"{script}.md").read_text() in stdout
+    assert report["techniques"]["sobol"]["elbo"]["variance"] > 0
+    cas_report_ = json.loads((out / "cas.json").read_text())["runs"][0]
+    assert cas_report_["samples_per_seed"] == 50 and len(cas_report_["real"]["per_seed"]) == 2
+    curve = json.loads((out / "temperature.json").read_text())["runs"][0]["curve"]
+    assert [r["value"] for r in curve] == [0.5, 1.0] and (out / "temperature.png").exists()
+    code, stdout, err = run_main(
+        "experiments.augment",
+        "--config=configs/augment.py:unlabelled=vae",
+        f"--workdir={tmp_path / 'aug'}",
+        "--config.augment.per_class=3",
+        "--config.augment.seeds=2",
+        "--config.augment.ratios=1",
+        "--config.augment.generator_steps=20",
+        "--config.augment.classifier_steps=10",
+        "--config.augment.generator_eval_samples=2",
+    )
+    assert code == 0, err[-2000:]
+    table = json.loads((tmp_path / "aug" / "augment.json").read_text())["per_class"]["3"]
+    assert table["rows"] == 30 and len(table["per_seed"]) == 2
+    assert set(table["per_seed"][0]) >= {"real", "ratio 1", "ratio 1 unlabelled"}
+    assert "change at 1:1 unlabelled" in stdout
+    saved = json.loads((tmp_path / "aug" / "unlabelled" / "seed1" / "config.json").read_text())
+    assert saved["data"]["train_per_class"] == 0 and saved["method"] == "vae"
+    assert (tmp_path / "aug" / "augment.png").exists()
+
+
+def test_script_errors_come_before_any_run_is_read():
+    from tests.test_experiments import run_main
+
+    code, _, err = run_main("experiments.cas", "--workdirs=/nonexistent", "--seeds=1")
+    assert code == 1 and "seeds must be at least 2 for an interval; got 1" in err
+    code, _, err = run_main("experiments.temperature", "--workdirs=/x", "--scheme=cold")
+    assert code == 1 and "--scheme: unknown 'cold'; valid: temperature, truncation" in err
+    code, _, err = run_main(
+        "experiments.augment",
+        "--config=configs/augment.py",
+        "--workdir=/tmp/unused",
+        "--config.augment.seeds=1",
+    )
+    assert code == 1 and "seeds must be at least 2 for an interval; got 1" in err
+
+
+def test_variance_ratio_interval_is_the_f_interval():
+    """var(a)/var(b) with the 95% interval that F(n_a - 1, n_b - 1) gives; it holds the true
+    ratio of two normal samples about 95% of the time."""
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(0, 2, 12), rng.normal(0, 1, 8)
+    got = cas_report.variance_ratio(a, b)
+    ratio = a.var(ddof=1) / b.var(ddof=1)
+    np.testing.assert_allclose(got["ratio"], ratio)
+    np.testing.assert_allclose(got["low"], ratio / stats.f.ppf(0.975, 11, 7))
+    np.testing.assert_allclose(got["high"], ratio / stats.f.ppf(0.025, 11, 7))
+    covered = [
+        (lambda r: r["low"] <= 4.0 <= r["high"])(
+            cas_report.variance_ratio(rng.normal(0, 2, 10), rng.normal(0, 1, 10))
+        )
+        for _ in range(400)
+    ]
+    assert 0.92 <= np.mean(covered) <= 0.98

@@ -31,9 +31,13 @@ class AugmentSettings:
       seeds: seeds per n (the labelled subset, the generator and the classifiers); >= 2.
       ratios: synthetic images per real one, each a row.
       classifier_steps: the classifier's schedule (the suite's: 3000).
-      generator_steps: the generator's steps (0: its config's).
+      generator_steps: the generators' steps (0: their configs').
       generator_eval_samples: the generator run's importance samples and ELBO draws at its end
         (its test NLL is not what this measures; a small number keeps runs short).
+      unlabelled_generator: the second setting ("" skips it): an unconditional model's config
+        (``vae``) trained on every train image without labels, one run per seed; its samples
+        are labelled by the classifier trained on the n labelled images (the conditional model
+        is p(x) from all images times p(y | x) from the labelled few), then added as above.
     """
 
     generator: str = "vae:variant=cvae"
@@ -44,6 +48,7 @@ class AugmentSettings:
     classifier_steps: int = cas.CLASSIFIER_STEPS
     generator_steps: int = 0
     generator_eval_samples: int = 100
+    unlabelled_generator: str = ""
 
     def __post_init__(self):
         if self.variant not in ("gray", "binary"):
@@ -97,18 +102,25 @@ def generator_config(base, cfg: AugmentSettings, per_class: int, seed: int):
         "data.subset_seed": seed,
         "train.batch_size": min(batch, per_class * classes) if per_class else batch,
         "eval.suite.enabled": False,
-        "eval.nll_samples": cfg.generator_eval_samples,
-        "eval.elbo_samples": cfg.generator_eval_samples,
         "train.progress": False,
     }
+    draws = cfg.generator_eval_samples
+    if "nll_samples" in base["eval"]:  # a method that estimates log p(x) by importance
+        overrides["eval.nll_samples"] = draws
+        overrides["eval.nll_chunk"] = min(int(base["eval"]["nll_chunk"]), draws)
+    if "elbo_samples" in base["eval"]:
+        overrides["eval.elbo_samples"] = draws
     if cfg.generator_steps:
         overrides["train.steps"] = cfg.generator_steps
     return overridden(base, overrides)
 
 
-def run_cell(base, cfg: AugmentSettings, per_class: int, seed: int, workdir: str) -> dict:
+def run_cell(
+    base, cfg: AugmentSettings, per_class: int, seed: int, workdir: str, unlabelled=None
+) -> dict:
     """One (n, seed): train (or find) the generator on the labelled subset, then the classifier
-    on the subset alone and with each ratio of synthetic images.
+    on the subset alone and with each ratio of synthetic images (and, given ``unlabelled``, a
+    trained unconditional run of seed ``seed``, the second setting's rows).
 
     Returns:
       {"real": accuracy, "ratio <r>": accuracy, ...; "rows": labelled rows, "step": ...}.
@@ -140,7 +152,62 @@ def run_cell(base, cfg: AugmentSettings, per_class: int, seed: int, workdir: str
         x = np.concatenate([train["image"], fake])
         y = np.concatenate([train["label"], labels])
         out[f"ratio {r:g}"] = fit(x, y)
+    if unlabelled is not None:
+        out.update(unlabelled_rows(unlabelled, cfg, train, fit, classes, per, seed))
     return out
+
+
+def unlabelled_rows(trained, cfg: AugmentSettings, train, fit, classes: int, per: int, seed: int):
+    """The second setting: samples of a model of every train image (no labels), labelled by the
+    classifier of the n labelled images, added at each ratio."""
+    labeller = cas.fit_classifier(
+        train["image"], train["label"], classes, steps=cfg.classifier_steps, seed=seed
+    )
+    key = jax.random.fold_in(jax.random.key(seed), 31_000)
+    out = {}
+    for i, r in enumerate(cfg.ratios):
+        num = int(round(r * per)) * classes
+        fake = np.asarray(
+            trained.method.sample(trained.state.eval_params, jax.random.fold_in(key, i), num)
+        )
+        labels = np.argmax(labeller.probs(fake), axis=1)
+        x = np.concatenate([train["image"], fake])
+        out[f"ratio {r:g} unlabelled"] = fit(x, np.concatenate([train["label"], labels]))
+    return out
+
+
+def check_unconditional(trained) -> None:
+    """A one-line error for a second-setting model that needs labels or cannot sample."""
+    if trained.method.conditional or trained.method.sample is None:
+        raise ValueError(
+            f"the unlabelled generator must be an unconditional model that samples; "
+            f"{trained.settings.method} is not (use vae)"
+        )
+
+
+def unlabelled_config(base, cfg: AugmentSettings, seed: int):
+    """``base`` (an unconditional config) on the whole train split, seed ``seed``, no suite."""
+    data = DataConfig.read(base["data"])
+    overrides = {
+        "seed": seed,
+        "data.variant": cfg.variant,
+        "eval.suite.enabled": False,
+        "train.progress": False,
+    }
+    if "nll_samples" in base["eval"]:
+        overrides["eval.nll_samples"] = cfg.generator_eval_samples
+        overrides["eval.nll_chunk"] = min(
+            int(base["eval"]["nll_chunk"]), cfg.generator_eval_samples
+        )
+    if "elbo_samples" in base["eval"]:
+        overrides["eval.elbo_samples"] = cfg.generator_eval_samples
+    if cfg.generator_steps:
+        overrides["train.steps"] = cfg.generator_steps
+    if data.train_per_class:
+        raise ValueError(
+            "the unlabelled generator sees the whole train split: unset its train_per_class"
+        )
+    return overridden(base, overrides)
 
 
 def _xy(split: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -152,7 +219,7 @@ def summarize(cells: Mapping[int, Sequence[dict]], cfg: AugmentSettings, test_ro
     alone, and the verdict its interval gives."""
     table = {}
     for n, runs in cells.items():
-        settings = [k for k in runs[0] if k == "real" or k.startswith("ratio ")]
+        settings = [k for k in runs[0] if k == "real" or k.startswith("ratio ")]  # + unlabelled
         row = {"rows": runs[0]["rows"], "per_seed": list(runs)}
         for name in settings:
             row[name] = interval([r[name] for r in runs])
@@ -166,6 +233,7 @@ def summarize(cells: Mapping[int, Sequence[dict]], cfg: AugmentSettings, test_ro
         "seeds": cfg.seeds,
         "ratios": list(cfg.ratios),
         "classifier_steps": cfg.classifier_steps,
+        "unlabelled_generator": cfg.unlabelled_generator,
         "test_rows": test_rows,
         "per_class": table,
     }
@@ -180,29 +248,42 @@ def verdict(change: Mapping[str, float]) -> str:
     return "no measurable difference"
 
 
+def setting_name(key: str) -> str:
+    """ "ratio 4" -> "4:1"; "ratio 4 unlabelled" -> "4:1 unlabelled" (synthetic : real)."""
+    ratio, _, rest = key.removeprefix("ratio ").partition(" ")
+    return f"{ratio}:1" + (f" {rest}" if rest else "")
+
+
 def markdown(report: Mapping) -> str:
     """The table: accuracy (%) per n and setting, with the paired change and its verdict."""
-    ratios = [f"ratio {r:g}" for r in report["ratios"]]
+    first = next(iter(report["per_class"].values()))
+    added = [k for k in first if k.startswith("ratio ") and not k.endswith(" change")]
     steps = report["classifier_steps"]
+    second = (
+        f"; unlabelled: samples of {report['unlabelled_generator']} trained on every train image, "
+        "labelled by the classifier of the n labelled ones"
+        if report.get("unlabelled_generator")
+        else ""
+    )
     lines = [
         f"Augmentation with {report['generator']} trained on the same n labelled "
         f"{report['variant']} digits per class: the suite's classifier ({steps}"
-        f" steps) on the n real images alone and with r synthetic images per real one; accuracy"
-        f" (%) on the {report['test_rows']} test digits, mean [95% t interval] over "
+        f" steps) on the n real images alone and with r synthetic images per real one{second}; "
+        f"accuracy (%) on the {report['test_rows']} test digits, mean [95% t interval] over "
         f"{report['seeds']} seeds (each its own labelled subset, generator and classifier); "
         "change: paired per seed\n",
         "| n per class | real only | "
-        + " | ".join(f"+ {r} synthetic : real" for r in [x.removeprefix("ratio ") for x in ratios])
+        + " | ".join(f"+ {setting_name(k)}" for k in added)
         + " | "
-        + " | ".join(f"change at {r.removeprefix('ratio ')}:1" for r in ratios)
+        + " | ".join(f"change at {setting_name(k)}" for k in added)
         + " |",
-        "|---|---:|" + "---:|" * (2 * len(ratios)),
+        "|---|---:|" + "---:|" * (2 * len(added)),
     ]
     pct = lambda v: f"{100 * v['mean']:.1f} [{100 * v['low']:.1f}, {100 * v['high']:.1f}]"  # noqa: E731
     for n, row in report["per_class"].items():
         label = f"{n} ({row['rows']} rows)" if n == "all" else n
-        cells = [pct(row["real"])] + [pct(row[r]) for r in ratios]
-        cells += [f"{pct(row[f'{r} change'])} {row[f'{r} change']['verdict']}" for r in ratios]
+        cells = [pct(row["real"])] + [pct(row[k]) for k in added]
+        cells += [f"{pct(row[f'{k} change'])} {row[f'{k} change']['verdict']}" for k in added]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -216,8 +297,10 @@ def plot(report: Mapping, path: str) -> None:
 
     rows = report["per_class"]
     xs = [int(n) if n != "all" else rows[n]["rows"] // 10 for n in rows]
+    first = next(iter(rows.values()))
+    added = [k for k in first if k.startswith("ratio ") and not k.endswith(" change")]
     fig, ax = plt.subplots(figsize=(6, 4))
-    for i, name in enumerate(["real"] + [f"ratio {r:g}" for r in report["ratios"]]):
+    for i, name in enumerate(["real", *added]):
         mean = np.array([rows[n][name]["mean"] for n in rows]) * 100
         err = (
             np.array(
@@ -232,7 +315,7 @@ def plot(report: Mapping, path: str) -> None:
             * 100
         )
         x = np.array(xs) * (1.0 + 0.04 * i)  # side by side on the log axis
-        label = "real only" if name == "real" else f"+ synthetic, {name.removeprefix('ratio ')}:1"
+        label = "real only" if name == "real" else f"+ synthetic, {setting_name(name)}"
         ax.errorbar(x, mean, yerr=err, marker="o", capsize=3, label=label)
     ax.set_xscale("log")
     ax.set_xticks(xs, [str(n) for n in rows])
@@ -254,6 +337,7 @@ __all__ = [
     "markdown",
     "plot",
     "run_cell",
+    "unlabelled_config",
     "summarize",
     "verdict",
 ]

@@ -76,17 +76,23 @@ def train_and_test(
     Returns:
       Top-1 accuracy on the test images.
     """
-    net, params = fit_feature_net(
-        train_images,
-        train_labels,
-        num_classes,
-        arch,
-        steps,
-        seed,
-        binary_augment=train_images.shape[-1] == 1,
-    )
-    space = feature_space_of(net, params, {"dataset": "cas", "arch": arch, "kind": "classifier"})
+    space = fit_classifier(train_images, train_labels, num_classes, arch, steps, seed)
     return accuracy(space, test_images, np.asarray(test_labels))
+
+
+def fit_classifier(
+    images: np.ndarray,
+    labels: np.ndarray,
+    num_classes: int,
+    arch: str = "conv",
+    steps: int = CLASSIFIER_STEPS,
+    seed: int = 0,
+):
+    """The suite's classifier trained on (images, labels), as a FeatureSpace (``probs``)."""
+    net, params = fit_feature_net(
+        images, labels, num_classes, arch, steps, seed, binary_augment=images.shape[-1] == 1
+    )
+    return feature_space_of(net, params, {"dataset": "cas", "arch": arch, "kind": "classifier"})
 
 
 def check_cas(num_per_class: int, seeds: int, arch: str, steps: int) -> None:
@@ -211,6 +217,7 @@ __all__ = [
     "classification_accuracy_score",
     "conditional_samples",
     "draw_labels",
+    "fit_classifier",
     "labeling_spread",
     "real_data_score",
     "train_and_test",

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import jax
 import numpy as np
+from scipy import stats
 
 from genjax.applications import cas
 from genjax.applications.debias_report import interval
@@ -26,7 +27,8 @@ class CasSettings:
     """What the tables measure.
 
     Attributes:
-      seeds: classifier seeds (and sample sets) per row; intervals need at least 2.
+      seeds: classifier seeds (and sample sets) per row; intervals need at least 2 (0: no CAS,
+        only the spread).
       num_per_class: samples per class (0: the real train split's rows / classes, rounded down).
       arch, steps: the classifier (the suite's feature network and schedule by default).
       guidance: extra rows for a guided model at these scales (its configured one is always in).
@@ -41,9 +43,11 @@ class CasSettings:
     spread_seeds: int = 0
 
     def __post_init__(self):
-        cas.check_cas(max(self.num_per_class, 1), self.seeds, self.arch, self.steps)
-        if self.seeds < 2:
+        cas.check_cas(max(self.num_per_class, 1), max(self.seeds, 1), self.arch, self.steps)
+        if self.seeds == 1 or self.seeds < 0:
             raise ValueError(f"seeds must be at least 2 for an interval; got {self.seeds}")
+        if not self.seeds and not self.spread_seeds:
+            raise ValueError("seeds=0 skips the score: set spread_seeds >= 2, or seeds >= 2")
         if self.spread_seeds == 1 or self.spread_seeds < 0:
             raise ValueError(
                 f"spread_seeds must be 0 (skip) or at least 2 for a spread; got {self.spread_seeds}"
@@ -98,7 +102,7 @@ def evaluate_run(workdir: str, cfg: CasSettings, real_scores: dict | None = None
     params = trained.state.eval_params
     key = jax.random.fold_in(jax.random.key(s.seed), 20_000 + trained.step)
     rows = {}
-    for i, (name, method) in enumerate(variants(trained, cfg.guidance)):
+    for i, (name, method) in enumerate(variants(trained, cfg.guidance) if cfg.seeds else []):
         scores = cas.classification_accuracy_score(
             method,
             params,
@@ -114,11 +118,11 @@ def evaluate_run(workdir: str, cfg: CasSettings, real_scores: dict | None = None
         print(f"{workdir} {name}: CAS {rows[name]['mean']:.4f}", flush=True)
     variant = "binary" if info.binary else "gray"
     real_scores = {} if real_scores is None else real_scores
-    if (s.data.name, variant) not in real_scores:
+    if cfg.seeds and (s.data.name, variant) not in real_scores:
         real_scores[s.data.name, variant] = cas.real_data_score(
             train, test, classes, cfg.seeds, cfg.arch, cfg.steps
         )
-    real = real_scores[s.data.name, variant]
+    real = real_scores.get((s.data.name, variant))
     report = {
         "workdir": workdir,
         "method": s.method,
@@ -129,8 +133,9 @@ def evaluate_run(workdir: str, cfg: CasSettings, real_scores: dict | None = None
         "train_rows": len(train["label"]),
         "test_rows": len(test["label"]),
         "rows": rows,
-        "real": {"per_seed": real, **interval(real)},
     }
+    if real:
+        report["real"] = {"per_seed": real, **interval(real)}
     if cfg.spread_seeds:
         report.update(labeling_report(trained, cfg.spread_seeds, jax.random.fold_in(key, 99)))
     return report
@@ -151,6 +156,7 @@ def labeling_report(trained: Trained, seeds: int, key: jax.Array) -> dict:
         classes,
         seeds,
     )
+    strat, rand = spread["stratified"], spread["random"]
     return {
         "spread": {
             labeling: {
@@ -160,8 +166,27 @@ def labeling_report(trained: Trained, seeds: int, key: jax.Array) -> dict:
             }
             for labeling, values in spread.items()
         },
+        "random_over_stratified": {
+            m: {
+                "variance_ratio": variance_ratio(rand[m], strat[m]),
+                "mean_change": interval(np.subtract(rand[m], strat[m])),
+            }
+            for m in ("fd", "kid")
+        },
         "spread_samples": num,
         "spread_reference": suite.provenance["reference"],
+    }
+
+
+def variance_ratio(a, b) -> dict[str, float]:
+    """var(a) / var(b) of two independent samples with its 95% F interval."""
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    ratio = a.var(ddof=1) / b.var(ddof=1)
+    dfa, dfb = len(a) - 1, len(b) - 1
+    return {
+        "ratio": float(ratio),
+        "low": float(ratio / stats.f.ppf(0.975, dfa, dfb)),
+        "high": float(ratio / stats.f.ppf(0.025, dfa, dfb)),
     }
 
 
@@ -170,14 +195,16 @@ def _pct(row: dict) -> str:
 
 
 def markdown(reports: Sequence[dict], seeds: int) -> str:
-    """The CAS table (and the labeling-spread table where measured)."""
-    lines = [
-        "Classification accuracy score: the suite's classifier (conv feature network, same "
-        f"schedule) trained on a model's samples alone (class-stratified), tested on the real "
-        f"test split; mean [95% t interval] over {seeds} seeds (each its own sample set)\n",
-        "| run | data | samples | CAS % | real data % | CAS / real |",
-        "|---|---|---:|---:|---:|---:|",
-    ]
+    """The CAS table (when scored) and the labeling-spread table (where measured)."""
+    lines = []
+    if any(r["rows"] for r in reports):
+        lines += [
+            "Classification accuracy score: the suite's classifier (conv feature network, same "
+            "schedule) trained on a model's samples alone (class-stratified), tested on the real "
+            f"test split; mean [95% t interval] over {seeds} seeds (each its own sample set)\n",
+            "| run | data | samples | CAS % | real data % | CAS / real |",
+            "|---|---|---:|---:|---:|---:|",
+        ]
     for r in reports:
         for name, row in r["rows"].items():
             lines.append(
@@ -190,8 +217,9 @@ def markdown(reports: Sequence[dict], seeds: int) -> str:
     if spread:
         lines += [
             "",
-            "Seed-to-seed spread of FD and KID per labeling of the sample set: the same "
-            "model, one sample set per seed (std over seeds)\n",
+            "Seed-to-seed spread of FD and KID per labeling of the sample set: the same model, "
+            "one sample set per seed; random over stratified: the variance ratio [95% F "
+            "interval] and the mean change [95% t]\n",
             "| run | samples, reference | labels | FD mean | FD std | KID mean | KID std | "
             "max-min class count |",
             "|---|---|---|---:|---:|---:|---:|---:|",
@@ -204,6 +232,13 @@ def markdown(reports: Sequence[dict], seeds: int) -> str:
                     f"{r['spread_reference']} | {labeling} | {v['fd_mean']:.3f} | "
                     f"{v['fd_std']:.3f} | {v['kid_mean']:.3f} | {v['kid_std']:.3f} | "
                     f"{max(v['class_counts_max_minus_min'])} |"
+                )
+            for m, c in r["random_over_stratified"].items():
+                vr, ch = c["variance_ratio"], c["mean_change"]
+                lines.append(
+                    f"| | | random / stratified, {m} | change {ch['mean']:+.3f} "
+                    f"[{ch['low']:+.3f}, {ch['high']:+.3f}] | variance ratio {vr['ratio']:.2f} "
+                    f"[{vr['low']:.2f}, {vr['high']:.2f}] | | | |"
                 )
     return "\n".join(lines) + "\n"
 

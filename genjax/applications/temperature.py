@@ -117,8 +117,8 @@ def markdown(reports: Sequence[Mapping]) -> str:
 
 
 def plot(reports: Sequence[Mapping], path: str) -> None:
-    """Precision against recall, one curve per run, each point labelled by its value; the
-    floor (real held-out digits) as a star."""
+    """Precision against recall, one curve per run, each point labelled by its value; each
+    reference's floor (the other real split against it) as a star."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -138,22 +138,23 @@ def plot(reports: Sequence[Mapping], path: str) -> None:
                 textcoords="offset points",
                 color=line.get_color(),
             )
-    floor = reports[0]["floor"]
-    ax.plot(
-        [floor["recall"]],
-        [floor["precision"]],
-        marker="*",
-        ms=12,
-        color="k",
-        ls="",
-        label="real digits (train split)",
-    )
+    floors = {r["reference"]: r["floor"] for r in reports}  # one per data variant
+    for i, (reference, floor) in enumerate(floors.items()):
+        ax.plot(
+            [floor["recall"]],
+            [floor["precision"]],
+            marker="*",
+            ms=12,
+            color=("k", "0.45", "0.7")[i % 3],
+            ls="",
+            label=f"real digits (the other split) vs the {reference}",
+        )
     ax.set(
         xlim=(0, 1),
         ylim=(0, 1),
         xlabel="recall",
         ylabel="precision",
-        title="Precision and recall across the prior's temperature / truncation",
+        title=f"Precision and recall across the prior's {reports[0]['scheme']}",
     )
     ax.legend(fontsize=8, loc="lower left")
     ax.grid(alpha=0.3)
