@@ -119,4 +119,4 @@ def test_wheel_installs_and_its_console_script_trains(tmp_path):
         timeout=120,
     )
     assert bad.returncode == 1
-    assert "error: config vea not found; packaged configs: autoregressive, dbn" in bad.stderr
+    assert "error: config vea not found; packaged configs: augment, autoregressive, dbn" in bad.stderr
